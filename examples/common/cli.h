@@ -1,0 +1,41 @@
+// A small command-line parser for the examples: --name value flags with defaults and help text.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace joule::examples {
+
+class Cli {
+ public:
+  Cli(std::string program, std::string summary);
+  // Declares a flag with its default (as text) and help; booleans are "--flag" with no value.
+  Cli& flag(const std::string& name, const std::string& default_value, const std::string& help);
+  Cli& toggle(const std::string& name, const std::string& help);
+  // Parses argv; on --help prints usage and exits 0; on a bad flag prints why and exits 2.
+  void parse(int argc, char** argv);
+
+  std::string str(const std::string& name) const;
+  int64_t i64(const std::string& name) const;
+  double f64(const std::string& name) const;
+  bool on(const std::string& name) const;
+  // "256,128" -> {256, 128}
+  std::vector<int64_t> i64_list(const std::string& name) const;
+  std::string usage() const;
+
+ private:
+  struct Flag {
+    std::string value, help;
+    bool is_toggle = false;
+  };
+  std::string program_, summary_;
+  std::map<std::string, Flag> flags_;
+  std::vector<std::string> order_;
+};
+
+// Sets the OpenMP thread count when n > 0; returns the count in use.
+int set_threads(int64_t n);
+
+}  // namespace joule::examples

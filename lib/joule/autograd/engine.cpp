@@ -1,0 +1,140 @@
+// The backward engine: counts each node's consumers, then runs nodes in reverse topological
+// order, summing the gradients that meet at a node, and frees every node it ran.
+#include <unordered_map>
+
+#include "joule/autograd/grad_mode.h"
+#include "joule/autograd/node.h"
+#include "joule/ops/elementwise.h"
+
+namespace joule {
+
+namespace {
+
+void accumulate_leaf(TensorImpl& leaf, Tensor g) {
+  JOULE_CHECK(g.shape() == leaf.shape, "backward: gradient of shape ", g.shape(),
+              " does not match its tensor's shape ", leaf.shape);
+  if (!leaf.grad) {
+    // Keep the gradient buffer when nothing else refers to it; copy it when it is shared
+    // (e.g. the same gradient flows to two inputs), so later in-place accumulation is safe.
+    const bool exclusive = g.impl_ptr().use_count() == 1 &&
+                           g.impl().storage.use_count() == 1 && g.is_contiguous();
+    leaf.grad = exclusive ? g.impl_ptr() : g.clone().impl_ptr();
+    return;
+  }
+  Tensor acc(leaf.grad);
+  add_(acc, g);
+}
+
+// Number of edges from within the graph into each node reachable from `root`.
+std::unordered_map<autograd::Node*, int> count_consumers(autograd::Node* root) {
+  std::unordered_map<autograd::Node*, int> deps{{root, 0}};
+  std::vector<autograd::Node*> stack{root};
+  while (!stack.empty()) {
+    autograd::Node* n = stack.back();
+    stack.pop_back();
+    for (const auto& e : n->next) {
+      if (!e.node) continue;
+      auto [it, inserted] = deps.try_emplace(e.node.get(), 0);
+      ++it->second;
+      if (inserted) stack.push_back(e.node.get());
+    }
+  }
+  return deps;
+}
+
+}  // namespace
+
+namespace autograd {
+
+void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
+  JOULE_CHECK(root.requires_grad(), "backward: this tensor does not require grad and has no "
+              "grad_fn (did every input have requires_grad = false, or was it built under "
+              "NoGradGuard?)");
+  Tensor g = grad;
+  if (!g.defined()) {
+    JOULE_CHECK(root.numel() == 1, "backward: a gradient can be implied only for a one-element "
+                "output; this one has shape ", root.shape(), ", pass backward(gradient)");
+    g = Tensor::ones(root.shape(), root.device());
+  }
+  JOULE_CHECK(g.shape() == root.shape(), "backward: gradient shape ", g.shape(),
+              " differs from the output's shape ", root.shape());
+  NoGradGuard no_grad;
+  const std::shared_ptr<Node>& top = root.grad_fn();
+  if (!top) {
+    accumulate_leaf(root.impl(), g);
+    return;
+  }
+  auto deps = count_consumers(top.get());
+  std::unordered_map<Node*, Tensor> pending{{top.get(), g}};
+  std::vector<std::shared_ptr<Node>> ready{top};
+  Needs needs;
+  while (!ready.empty()) {
+    std::shared_ptr<Node> node = std::move(ready.back());
+    ready.pop_back();
+    JOULE_CHECK(!node->released, "backward: the graph through '", node->name, "' was already "
+                "freed by an earlier backward; pass retain_graph = true to the first one");
+    Tensor gn = std::move(pending[node.get()]);
+    pending.erase(node.get());
+    grads out;
+    if (gn.defined()) {
+      needs.flags.assign(node->next.size(), false);
+      for (size_t i = 0; i < node->next.size(); ++i) needs.flags[i] = node->next[i].defined();
+      out = node->fn(gn, needs);
+      JOULE_CHECK(out.size() == node->next.size(), "backward of '", node->name, "' returned ",
+                  out.size(), " gradients for ", node->next.size(), " inputs");
+    }
+    gn = Tensor();
+    for (size_t i = 0; i < node->next.size(); ++i) {
+      const Edge& e = node->next[i];
+      Tensor gi = i < out.size() ? std::move(out[i]) : Tensor();
+      if (e.node) {
+        if (gi.defined()) {
+          Tensor& slot = pending[e.node.get()];
+          slot = slot.defined() ? add(slot, gi) : std::move(gi);
+        }
+        if (--deps[e.node.get()] == 0) ready.push_back(e.node);
+      } else if (e.leaf && gi.defined()) {
+        accumulate_leaf(*e.leaf, std::move(gi));
+      }
+    }
+    if (!retain_graph) {
+      node->fn = nullptr;
+      node->next.clear();
+      node->released = true;
+    }
+  }
+}
+
+}  // namespace autograd
+
+bool any_requires_grad(std::initializer_list<Tensor> inputs) {
+  if (!grad_enabled()) return false;
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+Tensor record(const char* name, Tensor out, std::initializer_list<Tensor> inputs, BackwardFn fn) {
+  if (!any_requires_grad(inputs)) return out;
+  auto node = std::make_shared<autograd::Node>();
+  node->name = name;
+  node->fn = std::move(fn);
+  node->next.reserve(inputs.size());
+  for (const Tensor& t : inputs) {
+    autograd::Edge e;
+    if (t.defined() && t.requires_grad()) {
+      if (t.grad_fn()) e.node = t.grad_fn();
+      else e.leaf = t.impl_ptr();
+    }
+    node->next.push_back(std::move(e));
+  }
+  out.impl().grad_fn = std::move(node);
+  out.impl().requires_grad = true;
+  return out;
+}
+
+void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
+  autograd::run_backward(*this, gradient, retain_graph);
+}
+
+}  // namespace joule
