@@ -7,12 +7,14 @@
 namespace joule::kernels::cpu {
 
 namespace {
-// Row max and sum(exp(row - max)): the two passes of a stable softmax.
+// Row max and sum(exp(row - max)): the two passes of a stable softmax. The sum is kept in double
+// so that wide rows (a vocabulary of 50k) lose none of their small terms.
 inline void row_max_sumexp(const float* r, int64_t N, float& mx, float& s) {
   mx = r[0];
   for (int64_t j = 1; j < N; ++j) mx = r[j] > mx ? r[j] : mx;
-  s = 0.f;
-  for (int64_t j = 0; j < N; ++j) s += std::exp(r[j] - mx);
+  double acc = 0;
+  for (int64_t j = 0; j < N; ++j) acc += std::exp(r[j] - mx);
+  s = static_cast<float>(acc);
 }
 }  // namespace
 
@@ -23,9 +25,9 @@ void softmax_forward(float* y, const float* x, int64_t M, int64_t N) {
     float* o = y + i * N;
     float mx = r[0];
     for (int64_t j = 1; j < N; ++j) mx = r[j] > mx ? r[j] : mx;
-    float s = 0.f;
+    double s = 0;
     for (int64_t j = 0; j < N; ++j) s += (o[j] = std::exp(r[j] - mx));
-    const float inv = 1.f / s;
+    const float inv = static_cast<float>(1.0 / s);
     for (int64_t j = 0; j < N; ++j) o[j] *= inv;
   }
 }
@@ -35,9 +37,10 @@ void softmax_backward(float* dx, const float* dy, const float* y, int64_t M, int
   for (int64_t i = 0; i < M; ++i) {
     const float* g = dy + i * N;
     const float* p = y + i * N;
-    float dot = 0.f;
+    double dot = 0;
     for (int64_t j = 0; j < N; ++j) dot += g[j] * p[j];
-    for (int64_t j = 0; j < N; ++j) dx[i * N + j] = p[j] * (g[j] - dot);
+    const float d = static_cast<float>(dot);
+    for (int64_t j = 0; j < N; ++j) dx[i * N + j] = p[j] * (g[j] - d);
   }
 }
 
@@ -54,8 +57,9 @@ void log_softmax_forward(float* y, const float* x, int64_t M, int64_t N) {
 void log_softmax_backward(float* dx, const float* dy, const float* y, int64_t M, int64_t N) {
 #pragma omp parallel for if (M * N >= kParallelMin) schedule(static)
   for (int64_t i = 0; i < M; ++i) {
-    float s = 0.f;
-    for (int64_t j = 0; j < N; ++j) s += dy[i * N + j];
+    double acc = 0;
+    for (int64_t j = 0; j < N; ++j) acc += dy[i * N + j];
+    const float s = static_cast<float>(acc);
     for (int64_t j = 0; j < N; ++j) dx[i * N + j] = dy[i * N + j] - std::exp(y[i * N + j]) * s;
   }
 }

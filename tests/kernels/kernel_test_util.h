@@ -54,31 +54,41 @@ struct Tol {
   double rel = 0;
 };
 
-template <class T>
-::testing::AssertionResult all_close(const T* got, const T* want, int64_t n, Tol tol) {
+// Compares got and want elementwise, element i allowed an absolute error of bound(i); the
+// failure names how many elements failed, the first one with both values, and the largest error.
+template <class T, class Bound>
+::testing::AssertionResult all_within(const T* got, const T* want, int64_t n, Bound bound) {
   int64_t bad = 0, first = -1;
   double worst = 0;
   for (int64_t i = 0; i < n; ++i) {
     const double g = static_cast<double>(got[i]), w = static_cast<double>(want[i]);
     bool ok;
-    if (std::isnan(w) || std::isnan(g))
+    if (std::isnan(w) || std::isnan(g)) {
       ok = std::isnan(w) && std::isnan(g);
-    else if (std::isinf(w) || std::isinf(g))
+    } else if (std::isinf(w) || std::isinf(g)) {
       ok = g == w;
-    else {
+    } else {
       const double err = std::abs(g - w);
       worst = std::max(worst, err);
-      ok = err <= tol.abs + tol.rel * std::abs(w);
+      ok = err <= bound(i);
     }
     if (!ok && bad++ == 0) first = i;
   }
   if (bad == 0) return ::testing::AssertionSuccess();
   const double g = static_cast<double>(got[first]), w = static_cast<double>(want[first]);
   std::ostringstream msg;
-  msg << std::setprecision(9) << bad << " of " << n << " elements out of tolerance (abs "
-      << tol.abs << " + rel " << tol.rel << "); first at index " << first << ": got " << g
-      << ", want " << w << " (|diff| " << std::abs(g - w) << "); largest finite |diff| " << worst;
+  msg << std::setprecision(9) << bad << " of " << n
+      << " elements out of tolerance; first at index " << first << ": got " << g << ", want "
+      << w << " (|diff| " << std::abs(g - w) << ", allowed " << bound(first)
+      << "); largest finite |diff| " << worst;
   return ::testing::AssertionFailure() << msg.str();
+}
+
+template <class T>
+::testing::AssertionResult all_close(const T* got, const T* want, int64_t n, Tol tol) {
+  return all_within(got, want, n, [&](int64_t i) {
+    return tol.abs + tol.rel * std::abs(static_cast<double>(want[i]));
+  });
 }
 
 template <class T>

@@ -76,9 +76,12 @@ struct Shape3 {
 
 TEST(KernelGemm, AllTransposesAlphasBetasAndPaddingMatchReference) {
   // (1, 300, 77) and (77, 1, 300) are matrix-vector shapes; (3, 5, 7) stays under Eigen's
-  // coefficient-wise threshold; (128, 257, 129) takes the blocked, multi-threaded path.
-  const std::vector<Shape3> shapes = {{1, 1, 1},   {3, 5, 7},    {17, 33, 65}, {128, 257, 129},
-                                      {1, 300, 77}, {77, 1, 300}, {64, 63, 1}};
+  // coefficient-wise threshold. The last three reach kernels/cpu/gemm.cpp's 2^20 multiply-adds
+  // and, with more than one OpenMP thread, are split into slabs of C: by columns when N > M,
+  // by rows otherwise, with a ragged last slab.
+  const std::vector<Shape3> shapes = {{1, 1, 1},    {3, 5, 7},      {17, 33, 65},
+                                      {1, 300, 77}, {77, 1, 300},   {64, 63, 1},
+                                      {128, 257, 129}, {257, 128, 65}, {1000, 33, 40}};
   uint32_t seed = 1;
   for (const Shape3& s : shapes)
     for (bool ta : {false, true})
