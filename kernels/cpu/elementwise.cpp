@@ -9,8 +9,9 @@ namespace joule::kernels::cpu {
 namespace {
 template <class Op>
 void binary(float* y, const float* a, const float* b, int64_t n, Op op) {
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], b[i]);
+  parallel_chunks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) y[i] = op(a[i], b[i]);
+  });
 }
 template <class Op>
 void binary_row(float* y, const float* a, const float* row, int64_t M, int64_t N, Op op) {
@@ -24,8 +25,9 @@ void binary_row(float* y, const float* a, const float* row, int64_t M, int64_t N
 }
 template <class Op>
 void unary(float* y, const float* x, int64_t n, Op op) {
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] = op(x[i]);
+  parallel_chunks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) y[i] = op(x[i]);
+  });
 }
 }  // namespace
 
@@ -42,13 +44,13 @@ void div_row(float* y, const float* a, const float* row, int64_t M, int64_t N) {
 void affine(float* y, const float* a, float s, float t, int64_t n) { unary(y, a, n, [s, t](float v) { return v * s + t; }); }
 
 void axpy(float* y, const float* x, float alpha, int64_t n) {
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+  binary(y, y, x, n, [alpha](float p, float q) { return p + alpha * q; });
 }
 
 void fill(float* y, float value, int64_t n) {
-#pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
-  for (int64_t i = 0; i < n; ++i) y[i] = value;
+  parallel_chunks(n, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) y[i] = value;
+  });
 }
 
 void fill_rows(float* y, const float* row, int64_t M, int64_t N) {

@@ -59,7 +59,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
   // Split the longer side of C into one slab per thread, in multiples of 16 (one AVX-512 row).
   const bool split_rows = M >= N;
   const int64_t len = split_rows ? M : N;
-  const int64_t slab = (len / threads + 15) / 16 * 16;
+  const int64_t slab = ((len + threads - 1) / threads + 15) / 16 * 16;
   const int64_t slabs = (len + slab - 1) / slab;
 #pragma omp parallel for num_threads(static_cast<int>(slabs)) schedule(static)
   for (int64_t s = 0; s < slabs; ++s) {

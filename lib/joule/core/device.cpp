@@ -1,6 +1,9 @@
 #include "joule/core/device.h"
 
 #include <cstdlib>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
 #include <cstring>
 #include <new>
 #include <ostream>
@@ -18,24 +21,62 @@ std::ostream& operator<<(std::ostream& os, const Device& d) { return os << d.str
 namespace {
 
 // 64-byte aligned host memory: whole cache lines and full AVX-512 vectors for every kernel.
+// Blocks of 64 KiB and more are kept for reuse after they are freed (up to kCacheLimit bytes in
+// all): a training step frees and reallocates the same activation and gradient sizes every
+// step, and handing them back to the OS each time costs page faults and page zeroing.
 class CpuBackend final : public Backend {
  public:
+  ~CpuBackend() override {
+    for (auto& [bytes, blocks] : cache_)
+      for (void* p : blocks) std::free(p);
+  }
   void* allocate(size_t bytes) override {
     if (bytes == 0) return nullptr;
-    size_t rounded = (bytes + 63) / 64 * 64;
+    const size_t rounded = round_up(bytes);
+    if (rounded >= kCacheMin) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = cache_.find(rounded);
+      if (it != cache_.end() && !it->second.empty()) {
+        void* p = it->second.back();
+        it->second.pop_back();
+        cached_bytes_ -= rounded;
+        return p;
+      }
+    }
     void* p = std::aligned_alloc(64, rounded);
     if (!p) throw std::bad_alloc();
     return p;
   }
-  void deallocate(void* ptr, size_t) override { std::free(ptr); }
+  void deallocate(void* ptr, size_t bytes) override {
+    if (!ptr) return;
+    const size_t rounded = round_up(bytes);
+    if (rounded >= kCacheMin) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (cached_bytes_ + rounded <= kCacheLimit) {
+        cache_[rounded].push_back(ptr);
+        cached_bytes_ += rounded;
+        return;
+      }
+    }
+    std::free(ptr);
+  }
   void copy_from_host(void* dst, const void* src, size_t bytes) override { copy(dst, src, bytes); }
   void copy_to_host(void* dst, const void* src, size_t bytes) override { copy(dst, src, bytes); }
   void copy_within(void* dst, const void* src, size_t bytes) override { copy(dst, src, bytes); }
 
  private:
+  static constexpr size_t kCacheMin = size_t{64} << 10;
+  static constexpr size_t kCacheLimit = size_t{512} << 20;
+  static size_t round_up(size_t bytes) {
+    const size_t unit = bytes >= kCacheMin ? 4096 : 64;
+    return (bytes + unit - 1) / unit * unit;
+  }
   static void copy(void* dst, const void* src, size_t bytes) {
     if (bytes) std::memcpy(dst, src, bytes);
   }
+  std::mutex mutex_;
+  std::unordered_map<size_t, std::vector<void*>> cache_;
+  size_t cached_bytes_ = 0;
 };
 
 Backend* g_backends[2] = {nullptr, nullptr};
