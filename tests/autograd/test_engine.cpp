@@ -3,8 +3,11 @@
 #include <cmath>
 
 #include "joule/joule.h"
+#include "test_util.h"
 
 using namespace joule;
+using joule::test::error_of;
+using joule::test::expect_has;
 
 TEST(Autograd, ScalarBackwardAndAccumulation) {
   Tensor w = Tensor::from_vector(std::vector<float>{1, 2, 3}, {3}).set_requires_grad();
@@ -91,26 +94,14 @@ TEST(Autograd, BackwardErrorsAreClear) {
 }
 
 TEST(Ops, ShapeErrorsNameShapes) {
-  auto what = [](const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
-  EXPECT_NE(what([] { matmul(Tensor::zeros({2, 3}), Tensor::zeros({4, 5})); })
-                .find("inner sizes differ: a is [2, 3], b is [4, 5]"),
-            std::string::npos);
-  EXPECT_NE(what([] { add(Tensor::zeros({2, 3}), Tensor::zeros({4})); }).find("cannot be broadcast"),
-            std::string::npos);
-  EXPECT_NE(what([] { cross_entropy(Tensor::zeros({2, 3}), Tensor::labels({0, 3})); })
-                .find("label 3 at index 1 is out of range for 3 classes"),
-            std::string::npos);
-  EXPECT_NE(what([] { linear(Tensor::zeros({2, 5}), Tensor::zeros({3, 4})); }).find("5 features"),
-            std::string::npos);
-  EXPECT_NE(what([] { mse_loss(Tensor::zeros({2}), Tensor::zeros({3})); }).find("differ in shape"),
-            std::string::npos);
+  expect_has(error_of([] { matmul(Tensor::zeros({2, 3}), Tensor::zeros({4, 5})); }),
+             "inner sizes differ: a is [2, 3], b is [4, 5]");
+  expect_has(error_of([] { add(Tensor::zeros({2, 3}), Tensor::zeros({4})); }),
+             "cannot be broadcast");
+  expect_has(error_of([] { cross_entropy(Tensor::zeros({2, 3}), Tensor::labels({0, 3})); }),
+             "label 3 at index 1 is out of range for 3 classes");
+  expect_has(error_of([] { linear(Tensor::zeros({2, 5}), Tensor::zeros({3, 4})); }), "5 features");
+  expect_has(error_of([] { mse_loss(Tensor::zeros({2}), Tensor::zeros({3})); }), "differ in shape");
 }
 
 TEST(Ops, ForwardValues) {

@@ -1,19 +1,11 @@
 #include <gtest/gtest.h>
 
 #include "joule/joule.h"
+#include "test_util.h"
 
 using namespace joule;
-
-namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-}  // namespace
+using joule::test::error_of;
+using joule::test::expect_has;
 
 TEST(Tensor, CreationAndMetadata) {
   Tensor z = Tensor::zeros({2, 3});
@@ -34,16 +26,13 @@ TEST(Tensor, CreationAndMetadata) {
 }
 
 TEST(Tensor, BadInputsNameTheProblem) {
-  EXPECT_NE(error_of([] { Tensor::from_vector(std::vector<float>{1, 2, 3}, {2, 2}); })
-                .find("3 values cannot fill shape [2, 2]"),
-            std::string::npos);
-  EXPECT_NE(error_of([] { Tensor::labels({1}).data<float>(); }).find("int64"), std::string::npos);
-  EXPECT_NE(error_of([] { Tensor::zeros({2, 3}).item(); }).find("one-element"), std::string::npos);
-  EXPECT_NE(error_of([] { Tensor::zeros({6}).view({4, -1}); }).find("does not fit 6 elements"),
-            std::string::npos);
-  EXPECT_NE(error_of([] { Tensor::zeros({2}).size(3); }).find("out of range"), std::string::npos);
-  EXPECT_NE(error_of([] { Tensor::labels({1}).set_requires_grad(); }).find("float32"),
-            std::string::npos);
+  expect_has(error_of([] { Tensor::from_vector(std::vector<float>{1, 2, 3}, {2, 2}); }),
+             "3 values cannot fill shape [2, 2]");
+  expect_has(error_of([] { Tensor::labels({1}).data<float>(); }), "int64");
+  expect_has(error_of([] { Tensor::zeros({2, 3}).item(); }), "one-element");
+  expect_has(error_of([] { Tensor::zeros({6}).view({4, -1}); }), "does not fit 6 elements");
+  expect_has(error_of([] { Tensor::zeros({2}).size(3); }), "out of range");
+  expect_has(error_of([] { Tensor::labels({1}).set_requires_grad(); }), "float32");
 }
 
 TEST(Tensor, GeneratorIsSeededAndReproducible) {
@@ -104,6 +93,5 @@ TEST(Tensor, CopyIntoTransposedView) {
 }
 
 TEST(Tensor, OtherDevicesFailClearly) {
-  EXPECT_NE(error_of([] { Tensor::zeros({2}, DType::Float32, Device::cuda()); }).find("CUDA"),
-            std::string::npos);
+  expect_has(error_of([] { Tensor::zeros({2}, DType::Float32, Device::cuda()); }), "CUDA");
 }

@@ -1,59 +1,30 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <functional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "datasets/csv.h"
+#include "test_util.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using joule::data::CsvOptions;
 using joule::data::Dataset;
 using joule::data::read_csv;
+using joule::test::error_of;
+using joule::test::expect_has;
 
-// A fresh folder under the system temp dir, removed with its contents at the end of the test.
+// Each test gets a fresh temp folder; write() puts a file in it and returns its path.
 class CsvReader : public ::testing::Test {
  protected:
-  CsvReader() {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("joule_csv_test_" + std::to_string(rd()) + "_" + std::to_string(rd()));
-    fs::create_directories(dir_);
-  }
-  ~CsvReader() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  // Writes `text` to a file in the folder and returns its path.
   std::string write(const std::string& name, const std::string& text) const {
-    const std::string path = (dir_ / name).string();
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
+    return tmp_.write(name, text);
   }
 
  private:
-  fs::path dir_;
+  joule::test::TempDir tmp_{"joule_csv_test"};
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const joule::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a joule::Error";
-  return "";
-}
-
-void expect_has(const std::string& msg, const std::string& part) {
-  EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
-}
 
 void expect_dataset(const Dataset& ds, const std::vector<float>& features,
                     const std::vector<int64_t>& labels, int64_t dim, int64_t num_classes) {

@@ -7,38 +7,29 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <optional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "datasets/fashion_mnist.h"
+#include "test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using joule::data::Dataset;
 using joule::data::Split;
+using joule::test::error_of;
+using joule::test::expect_has;
 
-// A fresh folder under the system temp dir, removed with its contents at the end of the test.
+// Each test gets a fresh temp folder.
 class FashionMnist : public ::testing::Test {
  protected:
-  FashionMnist() {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("joule_fmnist_test_" + std::to_string(rd()) + "_" + std::to_string(rd()));
-    fs::create_directories(dir_);
-  }
-  ~FashionMnist() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string dir() const { return dir_.string(); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  std::string dir() const { return tmp_.path().string(); }
+  std::string file(const std::string& name) const { return tmp_.file(name); }
 
  private:
-  fs::path dir_;
+  joule::test::TempDir tmp_{"joule_fmnist_test"};
 };
 
 // Sets an environment variable for one scope and restores the old value after it.
@@ -71,20 +62,6 @@ std::vector<uint8_t> idx_header(uint8_t ndim, const std::vector<uint32_t>& dims)
     for (int s = 24; s >= 0; s -= 8) out.push_back(static_cast<uint8_t>(d >> s));
   }
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const joule::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a joule::Error";
-  return "";
-}
-
-void expect_has(const std::string& msg, const std::string& part) {
-  EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
 }
 
 // The real data set, where installed; nullopt otherwise.

@@ -4,36 +4,27 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "datasets/idx.h"
+#include "test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using joule::data::IdxArray;
 using joule::data::IdxType;
+using joule::test::error_of;
+using joule::test::expect_has;
 
-// A fresh folder under the system temp dir, removed with its contents at the end of the test.
+// Each test gets a fresh temp folder.
 class IdxReader : public ::testing::Test {
  protected:
-  IdxReader() {
-    std::random_device rd;
-    dir_ = fs::temp_directory_path() /
-           ("joule_idx_test_" + std::to_string(rd()) + "_" + std::to_string(rd()));
-    fs::create_directories(dir_);
-  }
-  ~IdxReader() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  std::string file(const std::string& name) const { return tmp_.file(name); }
 
  private:
-  fs::path dir_;
+  joule::test::TempDir tmp_{"joule_idx_test"};
 };
 
 void put_be(std::vector<uint8_t>& out, uint64_t v, int n) {
@@ -67,21 +58,6 @@ void write_gzip(const std::string& path, const std::vector<uint8_t>& bytes) {
   const int n = gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
   EXPECT_EQ(n, static_cast<int>(bytes.size()));
   ASSERT_EQ(gzclose(f), Z_OK) << path;
-}
-
-// The message of the joule::Error that `f` throws; a test failure if it throws none.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const joule::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a joule::Error";
-  return "";
-}
-
-void expect_has(const std::string& msg, const std::string& part) {
-  EXPECT_NE(msg.find(part), std::string::npos) << "'" << part << "' not in: " << msg;
 }
 
 TEST_F(IdxReader, RawUbyteRoundTrip) {

@@ -12,6 +12,14 @@ void grad_step(optim::Optimizer& opt, Tensor& w) {
   sum(w * 0.5f).backward();
   opt.step();
 }
+// a with the optimizer's default learning rate, b with its own (0.2).
+std::vector<optim::ParamGroup> two_groups(const Tensor& a, const Tensor& b) {
+  std::vector<optim::ParamGroup> groups(2);
+  groups[0].params = {a};
+  groups[1].params = {b};
+  groups[1].lr = 0.2;
+  return groups;
+}
 void expect_all(const Tensor& w, float v) {
   for (float x : w.to_vector<float>()) EXPECT_NEAR(x, v, 1e-6);
 }
@@ -86,11 +94,7 @@ TEST(AdamW, DecoupledWeightDecay) {
 
 TEST(Optimizer, ParamGroupsHaveTheirOwnLearningRates) {
   Tensor a = param(), b = param();
-  std::vector<optim::ParamGroup> groups(2);
-  groups[0].params = {a};
-  groups[1].params = {b};
-  groups[1].lr = 0.2;
-  optim::SGD opt(groups, {.lr = 0.1});
+  optim::SGD opt(two_groups(a, b), {.lr = 0.1});
   opt.zero_grad();
   sum(a * 0.5f).backward();
   sum(b * 0.5f).backward();
@@ -123,11 +127,7 @@ TEST(LRSchedule, ClosedForms) {
 
 TEST(LRSchedule, SchedulerDrivesEveryGroup) {
   Tensor a = param(), b = param();
-  std::vector<optim::ParamGroup> groups(2);
-  groups[0].params = {a};
-  groups[1].params = {b};
-  groups[1].lr = 0.2;
-  optim::SGD opt(groups, {.lr = 0.1});
+  optim::SGD opt(two_groups(a, b), {.lr = 0.1});
   optim::Scheduler s(opt, std::make_shared<optim::StepLR>(1, 0.5));
   s.step();
   EXPECT_NEAR(opt.param_groups()[0].lr, 0.05, 1e-12);

@@ -32,7 +32,7 @@ std::shared_ptr<nn::Sequential> mlp(int64_t in, int64_t hidden, int64_t out, Gen
 }
 
 struct Counter : train::Callback {
-  int begin = 0, epochs = 0, batches = 0, after_backward = 0, end = 0;
+  int begin = 0, epochs = 0, batches = 0, after_backward = 0, end = 0, evals = 0;
   int64_t stop_after = -1;
   void on_train_begin(train::Trainer&) override { ++begin; }
   void on_after_backward(train::Trainer& t, const train::StepInfo&) override {
@@ -47,6 +47,10 @@ struct Counter : train::Callback {
     ++epochs;
     r.set("custom", 1.5, 1);
     if (r.epoch == stop_after) t.request_stop("test asked to stop");
+  }
+  void on_eval_end(train::Trainer&, const train::EvalResult& r) override {
+    ++evals;
+    EXPECT_GT(r.samples, 0);
   }
   void on_train_end(train::Trainer&) override { ++end; }
 };
@@ -73,6 +77,7 @@ TEST(Trainer, LearnsBlobsAndCallsCallbacks) {
   EXPECT_EQ(counter->epochs, 5);
   EXPECT_EQ(counter->batches, 5 * 19);
   EXPECT_EQ(counter->after_backward, counter->batches);
+  EXPECT_EQ(counter->evals, 5);
   EXPECT_NEAR(h[1].lr, 0.1 * (1 + std::cos(M_PI / 5)) / 2, 1e-9);
   // One key=value line per epoch, with the standard fields and the callback's.
   std::string line;

@@ -109,6 +109,7 @@ const std::vector<EpochRecord>& Trainer::fit(data::DataLoader& train, data::Data
 }
 
 EvalResult Trainer::evaluate(data::DataLoader& loader) {
+  for (auto& c : callbacks_) c->on_eval_begin(*this);
   const bool was_training = model_.is_training();
   model_.eval();
   NoGradGuard no_grad;
@@ -127,6 +128,7 @@ EvalResult Trainer::evaluate(data::DataLoader& loader) {
     r.loss = loss_sum / static_cast<double>(r.samples);
     r.accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(r.samples);
   }
+  for (auto& c : callbacks_) c->on_eval_end(*this, r);
   return r;
 }
 

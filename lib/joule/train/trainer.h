@@ -17,6 +17,7 @@
 namespace joule::train {
 
 class Trainer;
+struct EvalResult;
 
 // What a finished training step saw; `output` is detached.
 struct StepInfo {
@@ -37,6 +38,9 @@ class Callback {
   virtual void on_after_backward(Trainer&, const StepInfo&) {}
   // After the optimizer step.
   virtual void on_batch_end(Trainer&, const StepInfo&) {}
+  // Around every evaluate() (inference energy is metered here).
+  virtual void on_eval_begin(Trainer&) {}
+  virtual void on_eval_end(Trainer&, const EvalResult&) {}
   // After evaluation; may add fields to the record and call trainer.request_stop().
   virtual void on_epoch_end(Trainer&, EpochRecord&) {}
   virtual void on_train_end(Trainer&) {}
