@@ -36,10 +36,10 @@ int main(int argc, char** argv) {
       model->push_back(std::make_shared<nn::Linear>(in, h, gen));
       model->push_back(std::make_shared<nn::ReLU>());
       in = h;
-      arch += "-" + std::to_string(h);
+      arch.append(1, '-').append(std::to_string(h));
     }
     model->push_back(std::make_shared<nn::Linear>(in, train.num_classes, gen));
-    arch += "-" + std::to_string(train.num_classes);
+    arch.append(1, '-').append(std::to_string(train.num_classes));
 
     optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
                                          .weight_decay = cli.f64("weight-decay")});
