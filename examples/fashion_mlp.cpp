@@ -1,9 +1,12 @@
 // Fashion-MNIST with an MLP (784-256-128-10 by default): SGD with momentum and a cosine learning
-// rate, one key=value line per epoch.
+// rate, one key=value line per epoch with its energy.
 #include <Eigen/Core>
+#include <chrono>
 #include <iostream>
 
 #include "common/cli.h"
+#include "common/metering.h"
+#include "common/mlp.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/joule.h"
 
@@ -22,25 +25,21 @@ int main(int argc, char** argv) {
       .flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
                         "or /usr/share/datasets/fashion-mnist)")
       .toggle("no-progress", "never draw the progress bar");
+  examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
+    train::RunInfo info;
+    info.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+    info.source_name = "examples/fashion_mlp";
     const int threads = examples::set_threads(cli.i64("threads"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
 
     Generator gen(static_cast<uint64_t>(cli.i64("seed")));
-    auto model = std::make_shared<nn::Sequential>();
-    int64_t in = train.feature_dim();
-    std::string arch = std::to_string(in);
-    for (int64_t h : cli.i64_list("hidden")) {
-      model->push_back(std::make_shared<nn::Linear>(in, h, gen));
-      model->push_back(std::make_shared<nn::ReLU>());
-      in = h;
-      arch.append(1, '-').append(std::to_string(h));
-    }
-    model->push_back(std::make_shared<nn::Linear>(in, train.num_classes, gen));
-    arch.append(1, '-').append(std::to_string(train.num_classes));
-
+    std::string arch;
+    auto model = examples::make_mlp(train.feature_dim(), cli.i64_list("hidden"),
+                                    train.num_classes, gen, &arch);
     optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
                                          .weight_decay = cli.f64("weight-decay")});
     const int64_t epochs = cli.i64("epochs");
@@ -56,14 +55,24 @@ int main(int argc, char** argv) {
               << " batch=" << cli.i64("batch") << " threads=" << threads << " blas=eigen-"
               << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
               << std::endl;
+    examples::Metering metering = examples::start_metering(cli, std::cout);
     train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
     trainer.set_scheduler(sched);
+    trainer.add_callback(metering.callback);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;
     if (!history.empty())
       std::cout << "done epochs=" << history.size() << " test_acc=" << history.back().test_acc
-                << " total_train_s=" << total_s << std::endl;
+                << " total_train_s=" << total_s
+                << " joules=" << metering.callback->cumulative_joules()
+                << " energy_source=" << metering.meter->source()
+                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << std::endl;
+    for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "hidden"})
+      info.params.emplace_back(k, cli.str(k));
+    info.params.emplace_back("threads", std::to_string(threads));
+    examples::write_outputs(metering, info, "fashion_mlp", -1, {}, std::cout);
   } catch (const Error& e) {
     std::cerr << "fashion_mlp: " << e.what() << std::endl;
     return 1;

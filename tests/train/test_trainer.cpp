@@ -48,7 +48,8 @@ struct Counter : train::Callback {
     r.set("custom", 1.5, 1);
     if (r.epoch == stop_after) t.request_stop("test asked to stop");
   }
-  void on_eval_end(train::Trainer&, const train::EvalResult& r) override {
+  void on_eval_end(train::Trainer&, const std::string& split, const train::EvalResult& r) override {
+    EXPECT_EQ(split, "test");
     ++evals;
     EXPECT_GT(r.samples, 0);
   }

@@ -28,6 +28,7 @@ void EpochRecord::set(const std::string& key, double value, int precision) {
 std::string EpochRecord::line() const {
   std::string s = "epoch=" + std::to_string(epoch) + " loss=" + fmt(loss, 4) +
                   " train_acc=" + fmt(train_acc, 2);
+  if (val_acc >= 0) s += " val_acc=" + fmt(val_acc, 2);
   if (test_acc >= 0) s += " test_loss=" + fmt(test_loss, 4) + " test_acc=" + fmt(test_acc, 2);
   char lr_buf[32];
   std::snprintf(lr_buf, sizeof lr_buf, "%.4g", lr);

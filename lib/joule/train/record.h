@@ -12,11 +12,14 @@ struct EpochRecord {
   int64_t epoch = 0;        // 1-based
   double loss = 0;          // mean training loss over the epoch's samples
   double train_acc = 0;     // percent, over the epoch's training batches
+  double val_acc = -1;      // percent, on the validation split; < 0 when there is none
   double test_loss = -1;    // < 0 when there is no evaluation set
   double test_acc = -1;     // percent; < 0 when there is no evaluation set
   double lr = 0;            // learning rate used during the epoch (first group)
   double train_s = 0;       // wall time of the training loop
   double eval_s = 0;        // wall time of the evaluation
+  double joules = -1;       // energy of the epoch (training + evaluation); < 0 when not metered
+  double cumulative_joules = -1;  // energy of all epochs so far; < 0 when not metered
   // Further fields added by callbacks (energy, sparsity, ...), printed after the standard ones.
   std::vector<std::pair<std::string, std::string>> extra;
 

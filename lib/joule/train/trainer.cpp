@@ -85,19 +85,21 @@ EpochRecord Trainer::train_epoch(data::DataLoader& train, int64_t epoch) {
   return rec;
 }
 
-const std::vector<EpochRecord>& Trainer::fit(data::DataLoader& train, data::DataLoader* test) {
+const std::vector<EpochRecord>& Trainer::fit(data::DataLoader& train, data::DataLoader* test,
+                                             data::DataLoader* val) {
   stop_ = false;
   for (auto& c : callbacks_) c->on_train_begin(*this);
   for (int64_t epoch = start_epoch_; epoch <= options_.epochs && !stop_; ++epoch) {
     for (auto& c : callbacks_) c->on_epoch_begin(*this, epoch);
     EpochRecord rec = train_epoch(train, epoch);
+    const auto t0 = Clock::now();
+    if (val) rec.val_acc = evaluate(*val, "val").accuracy;
     if (test) {
-      const auto t0 = Clock::now();
-      EvalResult ev = evaluate(*test);
-      rec.eval_s = seconds_since(t0);
+      EvalResult ev = evaluate(*test, "test");
       rec.test_loss = ev.loss;
       rec.test_acc = ev.accuracy;
     }
+    rec.eval_s = seconds_since(t0);
     if (scheduler_ && !options_.scheduler_per_batch) scheduler_->step();
     for (auto& c : callbacks_) c->on_epoch_end(*this, rec);
     history_.push_back(rec);
@@ -108,8 +110,8 @@ const std::vector<EpochRecord>& Trainer::fit(data::DataLoader& train, data::Data
   return history_;
 }
 
-EvalResult Trainer::evaluate(data::DataLoader& loader) {
-  for (auto& c : callbacks_) c->on_eval_begin(*this);
+EvalResult Trainer::evaluate(data::DataLoader& loader, const std::string& split) {
+  for (auto& c : callbacks_) c->on_eval_begin(*this, split);
   const bool was_training = model_.is_training();
   model_.eval();
   NoGradGuard no_grad;
@@ -128,7 +130,7 @@ EvalResult Trainer::evaluate(data::DataLoader& loader) {
     r.loss = loss_sum / static_cast<double>(r.samples);
     r.accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(r.samples);
   }
-  for (auto& c : callbacks_) c->on_eval_end(*this, r);
+  for (auto& c : callbacks_) c->on_eval_end(*this, split, r);
   return r;
 }
 

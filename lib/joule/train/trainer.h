@@ -38,9 +38,9 @@ class Callback {
   virtual void on_after_backward(Trainer&, const StepInfo&) {}
   // After the optimizer step.
   virtual void on_batch_end(Trainer&, const StepInfo&) {}
-  // Around every evaluate() (inference energy is metered here).
-  virtual void on_eval_begin(Trainer&) {}
-  virtual void on_eval_end(Trainer&, const EvalResult&) {}
+  // Around every evaluate() (inference energy is metered here); split is "val" or "test".
+  virtual void on_eval_begin(Trainer&, const std::string& /*split*/) {}
+  virtual void on_eval_end(Trainer&, const std::string& /*split*/, const EvalResult&) {}
   // After evaluation; may add fields to the record and call trainer.request_stop().
   virtual void on_epoch_end(Trainer&, EpochRecord&) {}
   virtual void on_train_end(Trainer&) {}
@@ -71,10 +71,12 @@ class Trainer {
   void set_scheduler(std::shared_ptr<optim::Scheduler> s) { scheduler_ = std::move(s); }
   void add_callback(std::shared_ptr<Callback> c) { callbacks_.push_back(std::move(c)); }
 
-  // Trains for options.epochs epochs (from start_epoch), evaluating on `test` after each when
-  // given. Throws joule::Error when the loss becomes NaN or infinite.
-  const std::vector<EpochRecord>& fit(data::DataLoader& train, data::DataLoader* test = nullptr);
-  EvalResult evaluate(data::DataLoader& loader);
+  // Trains for options.epochs epochs (from start_epoch), evaluating after each on `val` (a split
+  // held out from the training data, for decisions such as stopping) and on `test` when given.
+  // Throws joule::Error when the loss becomes NaN or infinite.
+  const std::vector<EpochRecord>& fit(data::DataLoader& train, data::DataLoader* test = nullptr,
+                                      data::DataLoader* val = nullptr);
+  EvalResult evaluate(data::DataLoader& loader, const std::string& split = "test");
 
   // Ends training after the current epoch; the reason is printed.
   void request_stop(const std::string& reason);

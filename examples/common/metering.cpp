@@ -1,0 +1,95 @@
+#include "common/metering.h"
+
+#include <chrono>
+#include <filesystem>
+#include <ostream>
+
+#include "joule/energy/make_meter.h"
+#include "joule/train/svg_plot.h"
+
+namespace joule::examples {
+
+namespace {
+// Drops the " [file.cpp:123]" source tags that library errors carry, for text shown to users.
+std::string without_source_tags(std::string s) {
+  for (size_t open = s.find(" ["); open != std::string::npos; open = s.find(" [", open)) {
+    const size_t close = s.find(']', open);
+    const std::string inside = close == std::string::npos ? "" : s.substr(open + 2, close - open - 2);
+    if (inside.find(".cpp:") != std::string::npos && inside.find(' ') == std::string::npos)
+      s.erase(open, close - open + 1);
+    else
+      open += 2;
+  }
+  return s;
+}
+}  // namespace
+
+void add_metering_flags(Cli& cli, const std::string& default_out) {
+  cli.flag("cpu-watts-per-core", "", "estimate: active power of one busy core in W (default: "
+                                     "$JOULE_CPU_WATTS_PER_CORE, else the CPU table)")
+      .flag("dram-watts-per-gb", "", "estimate: DRAM power per GB resident (default: "
+                                     "$JOULE_DRAM_WATTS_PER_GB, else 0.375)")
+      .flag("rapl-root", "/sys/class/powercap", "where to look for RAPL powercap counters")
+      .flag("carbon-intensity", "", "grid carbon intensity in gCO2e/kWh (default: "
+                                    "$JOULE_CARBON_INTENSITY, else the documented default)")
+      .flag("pue", "", "power usage effectiveness (default: $JOULE_PUE, else 1.0)")
+      .flag("out", default_out, "folder for emissions.csv, the per-epoch CSV, mlruns/ and the SVG "
+                                "('' writes none)");
+}
+
+Metering start_metering(const Cli& cli, std::ostream& log) {
+  energy::MeterOptions mo;
+  mo.rapl_root = cli.str("rapl-root");
+  mo.estimate = energy::EstimateOptions::from_env();
+  if (!cli.str("cpu-watts-per-core").empty()) {
+    mo.estimate.cpu_watts_per_core = cli.f64("cpu-watts-per-core");
+    mo.estimate.cpu_watts_from = "--cpu-watts-per-core";
+  }
+  if (!cli.str("dram-watts-per-gb").empty()) mo.estimate.dram_watts_per_gb = cli.f64("dram-watts-per-gb");
+  Metering m;
+  m.carbon = energy::CarbonOptions::from_env();
+  if (!cli.str("carbon-intensity").empty()) m.carbon.intensity_g_per_kwh = cli.f64("carbon-intensity");
+  if (!cli.str("pue").empty()) m.carbon.pue = cli.f64("pue");
+  std::vector<std::string> notes;
+  m.meter = energy::make_meter(mo, &notes);
+  for (const auto& n : notes) log << "meter_note=\"" << without_source_tags(n) << "\"\n";
+  log << "meter energy_source=" << m.meter->source()
+      << " energy=" << (m.meter->measured() ? "measured" : "estimated")
+      << " carbon_intensity_g_per_kwh=" << m.carbon.intensity_g_per_kwh
+      << " pue=" << m.carbon.pue << " inputs=\"" << without_source_tags(m.meter->describe()) << "\""
+      << std::endl;
+  m.callback = std::make_shared<train::MeteringCallback>(*m.meter, m.carbon);
+  m.out_dir = cli.str("out");
+  return m;
+}
+
+void write_outputs(const Metering& m, train::RunInfo info, const std::string& run_name,
+                   int64_t stop_index, const std::vector<std::pair<double, double>>& forecast,
+                   std::ostream& log) {
+  if (m.out_dir.empty()) return;
+  namespace fs = std::filesystem;
+  fs::create_directories(m.out_dir);
+  const auto& history = m.callback->history();
+  info.run_name = run_name + "-" + info.run_id.substr(0, 8);
+  info.carbon_intensity_g_per_kwh = m.carbon.intensity_g_per_kwh;
+  info.pue = m.carbon.pue;
+  info.energy_source = m.meter->source();
+  info.measured = m.meter->measured();
+  train::fill_host_info(info);
+  const std::string base = (fs::path(m.out_dir) / info.run_name).string();
+  const std::string run_dir =
+      train::write_mlflow_run((fs::path(m.out_dir) / "mlruns").string(), info, history);
+  train::append_emissions_csv((fs::path(m.out_dir) / "emissions.csv").string(), info, history);
+  train::write_epoch_csv(base + "_epochs.csv", history);
+  std::vector<std::pair<double, double>> points;
+  for (const auto& e : history)
+    points.emplace_back(e.cumulative_j, e.val_acc >= 0 ? e.val_acc : e.test_acc);
+  train::write_accuracy_energy_svg(base + "_accuracy_energy.svg", points, stop_index, forecast,
+                                   run_name + ": accuracy against energy (" +
+                                       (m.meter->measured() ? "measured" : "estimated") + ")");
+  log << "outputs emissions_csv=" << (fs::path(m.out_dir) / "emissions.csv").string()
+      << " epochs_csv=" << base << "_epochs.csv mlflow_run=" << run_dir
+      << " svg=" << base << "_accuracy_energy.svg" << std::endl;
+}
+
+}  // namespace joule::examples

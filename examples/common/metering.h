@@ -1,0 +1,42 @@
+// Energy metering for the examples: the flags, the meter, the callback, and the run's outputs
+// (CodeCarbon-style emissions.csv, a per-epoch CSV, an MLflow run, an SVG of accuracy against
+// energy) written under --out.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/cli.h"
+#include "joule/energy/carbon.h"
+#include "joule/energy/meter.h"
+#include "joule/train/metering.h"
+#include "joule/train/outputs.h"
+
+namespace joule::examples {
+
+// --cpu-watts-per-core --dram-watts-per-gb --rapl-root --carbon-intensity --pue --out
+void add_metering_flags(Cli& cli, const std::string& default_out);
+
+struct Metering {
+  std::unique_ptr<energy::Meter> meter;
+  energy::CarbonOptions carbon;
+  std::shared_ptr<train::MeteringCallback> callback;
+  std::string out_dir;  // empty: write no files
+};
+
+// Builds the meter from the flags (and JOULE_* environment variables, which the flags override)
+// and prints, once, one `meter ...` line with its source, whether it measures or estimates, and
+// every input of the estimate, plus a `meter_note=` line for each counter it could not use.
+Metering start_metering(const Cli& cli, std::ostream& log);
+
+// Writes the run's outputs under m.out_dir (emissions.csv appended, <run>_epochs.csv,
+// mlruns/, <run>_accuracy_energy.svg) and prints where they went. `stop_index` and `forecast`
+// mark the SVG (-1 / empty when there is none).
+void write_outputs(const Metering& m, train::RunInfo info, const std::string& run_name,
+                   int64_t stop_index,
+                   const std::vector<std::pair<double, double>>& forecast, std::ostream& log);
+
+}  // namespace joule::examples

@@ -1,0 +1,155 @@
+// Energy-aware stopping on Fashion-MNIST: the MLP recipe of fashion_mlp with an epoch budget
+// (30 by default, cosine learning rate over the budget) and the marginal-accuracy-per-joule rule
+// on. A validation split held out from the training set drives the rule; the test set is only
+// reported. With --compare-full it also trains the full budget (fashion_mlp's recipe) and prints
+// the energy saved and the accuracy given up.
+#include <chrono>
+#include <iostream>
+
+#include "common/cli.h"
+#include "common/metering.h"
+#include "common/mlp.h"
+#include "datasets/fashion_mnist.h"
+#include "joule/joule.h"
+#include "joule/train/stopping.h"
+
+using namespace joule;
+
+namespace {
+
+struct RunResult {
+  std::vector<train::EpochRecord> history;
+  double joules = 0;
+  double final_test_acc = 0;  // of the weights the run ends with (restored best, with the rule)
+};
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  examples::Cli cli("energy_aware_stop",
+                    "Train the Fashion-MNIST MLP until the accuracy gained per joule no longer pays.");
+  cli.flag("epochs", "30", "the budget: most epochs to train (the cosine LR spans it)")
+      .flag("batch", "128", "batch size")
+      .flag("lr", "0.05", "initial learning rate")
+      .flag("momentum", "0.9", "SGD momentum")
+      .flag("seed", "1", "seed for initialisation, shuffling and the validation split")
+      .flag("threads", "0", "OpenMP threads (0: all cores)")
+      .flag("hidden", "256,128", "hidden layer widths, comma-separated")
+      .flag("data", "", "folder with the Fashion-MNIST IDX files")
+      .flag("val", "5000", "training samples held out for validation (the rule reads these)")
+      .flag("window", "2", "rule: epochs the marginal gain is measured over")
+      .flag("min-rate-fraction", "0.1", "rule: stop below this fraction of the best gain per joule")
+      .flag("min-rate", "0", "rule: also stop below this many accuracy points per kJ (0: off)")
+      .flag("patience", "1", "rule: epochs below the threshold before deciding")
+      .flag("min-epochs", "4", "rule: never decide before this epoch")
+      .flag("landing", "5", "rule: epochs of learning-rate annealing before stopping")
+      .toggle("compare-full", "also train the full budget and report the energy saved")
+      .toggle("no-progress", "never draw the progress bar");
+  examples::add_metering_flags(cli, "runs");
+  cli.parse(argc, argv);
+  try {
+    const int threads = examples::set_threads(cli.i64("threads"));
+    const int64_t budget = cli.i64("epochs");
+    const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
+    data::Dataset full_train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
+    data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
+    auto [val, train] = full_train.random_split(cli.i64("val"), seed);
+    data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+    examples::Metering metering = examples::start_metering(cli, std::cout);
+
+    // One run of the recipe on `train_set`; with a rule when `stop` is given.
+    auto run = [&](const data::Dataset& train_set, data::DataLoader* val_loader,
+                   std::shared_ptr<train::EnergyAwareStop> stop, examples::Metering& m,
+                   const std::string& name) {
+      train::RunInfo info;
+      info.start_time_ms = now_ms();
+      info.source_name = "examples/energy_aware_stop";
+      Generator gen(seed);
+      std::string arch;
+      auto model = examples::make_mlp(train_set.feature_dim(), cli.i64_list("hidden"),
+                                      train_set.num_classes, gen, &arch);
+      optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum")});
+      data::DataLoader loader(train_set, {.batch_size = cli.i64("batch"), .shuffle = true,
+                                          .seed = seed});
+      std::cout << "run=" << name << " model=" << arch << " train_samples=" << train_set.size()
+                << " val_samples=" << (val_loader ? val_loader->dataset().size() : 0)
+                << " budget_epochs=" << budget << " threads=" << threads << std::endl;
+      m.callback = std::make_shared<train::MeteringCallback>(*m.meter, m.carbon);
+      train::Trainer trainer(*model, opt, {.epochs = budget, .progress = !cli.on("no-progress")});
+      trainer.set_scheduler(std::make_shared<optim::Scheduler>(
+          opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(budget, 1))));
+      trainer.add_callback(m.callback);
+      if (stop) trainer.add_callback(stop);
+      RunResult r;
+      r.history = trainer.fit(loader, &test_loader, val_loader);
+      r.joules = m.callback->cumulative_joules();
+      r.final_test_acc = trainer.evaluate(test_loader).accuracy;
+      for (const char* k : {"epochs", "batch", "lr", "momentum", "seed", "hidden", "val", "window",
+                            "min-rate-fraction", "patience", "min-epochs", "landing"})
+        info.params.emplace_back(k, cli.str(k));
+      std::vector<std::pair<double, double>> forecast;
+      if (stop && stop->fit().ok) {
+        const double j0 = r.history.back().cumulative_joules, j1 = stop->forecast_budget_joules();
+        for (int i = 0; i <= 20; ++i) {
+          const double j = j0 + (j1 - j0) * i / 20.0;
+          forecast.emplace_back(j, stop->fit().at(j));
+        }
+      }
+      examples::write_outputs(m, info, name, stop ? stop->stopped_epoch() - 1 : -1, forecast,
+                              std::cout);
+      return r;
+    };
+
+    train::StopRuleOptions rule{.window = cli.i64("window"),
+                                .min_rate = cli.f64("min-rate") / 1000.0,
+                                .min_rate_fraction = cli.f64("min-rate-fraction"),
+                                .patience = cli.i64("patience"),
+                                .min_epochs = cli.i64("min-epochs"),
+                                .landing_epochs = cli.i64("landing")};
+    auto stop = std::make_shared<train::EnergyAwareStop>(rule, budget);
+    data::DataLoader val_loader(val, {.batch_size = 1000, .shuffle = false});
+    RunResult ruled = run(train, &val_loader, stop, metering, "energy_aware_stop");
+
+    const int64_t stopped = stop->stopped_epoch() ? stop->stopped_epoch()
+                                                  : static_cast<int64_t>(ruled.history.size());
+    if (stop->decided_epoch())
+      std::cout << "stop_decided_epoch=" << stop->decided_epoch() << " stopped_epoch=" << stopped
+                << " why=\"" << stop->reason() << "\"" << std::endl;
+    else
+      std::cout << "stop: the rule never fired; trained the whole budget" << std::endl;
+    if (stop->fit().ok)
+      std::cout << "forecast curve=\"acc(J) = " << stop->fit().a << " - " << stop->fit().b
+                << " exp(-J / " << stop->fit().c << ")\" fit_rmse=" << stop->fit().rmse
+                << " forecast_val_acc_at_budget=" << stop->forecast_acc_at_budget()
+                << " forecast_gain=" << stop->forecast_acc_at_budget() - stop->rule().best_accuracy()
+                << " forecast_budget_joules=" << stop->forecast_budget_joules()
+                << " forecast_extra_joules=" << stop->forecast_budget_joules() - ruled.joules
+                << std::endl;
+    std::cout << "stopped_epoch=" << stopped << " best_epoch=" << stop->best_epoch()
+              << " best_test_acc=" << ruled.final_test_acc << " joules=" << ruled.joules
+              << " budget_epochs=" << budget << " energy_source=" << metering.meter->source()
+              << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+              << std::endl;
+
+    if (cli.on("compare-full")) {
+      RunResult full = run(full_train, nullptr, nullptr, metering, "full_budget");
+      double best = 0;
+      for (const auto& r : full.history) best = std::max(best, r.test_acc);
+      std::cout << "full_best_test_acc=" << best << " full_joules=" << full.joules
+                << " energy_saved_pct=" << 100.0 * (1.0 - ruled.joules / full.joules)
+                << " acc_given_up=" << best - ruled.final_test_acc
+                << " energy_source=" << metering.meter->source()
+                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << std::endl;
+    }
+  } catch (const Error& e) {
+    std::cerr << "energy_aware_stop: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

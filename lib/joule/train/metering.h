@@ -1,0 +1,53 @@
+// MeteringCallback: meters every epoch's training loop and evaluations with an energy::Meter,
+// prints the figures on the epoch line and keeps the run's energy history.
+//
+// Fields added to each epoch line: joules (training + evaluation of the epoch), watts (their mean
+// power), energy_source (the meter's source: rapl, nvml, estimate, or a sum like rapl+nvml),
+// energy (measured or estimated), cum_joules, co2e_g, and test_j_per_1k (joules per 1,000
+// predictions on the test set: what inference costs in deployment).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "joule/energy/carbon.h"
+#include "joule/energy/meter.h"
+#include "joule/train/outputs.h"
+#include "joule/train/trainer.h"
+
+namespace joule::train {
+
+class MeteringCallback : public Callback {
+ public:
+  MeteringCallback(energy::Meter& meter, const energy::CarbonOptions& carbon);
+
+  void on_epoch_begin(Trainer& t, int64_t epoch) override;
+  void on_eval_begin(Trainer& t, const std::string& split) override;
+  void on_eval_end(Trainer& t, const std::string& split, const EvalResult& r) override;
+  void on_epoch_end(Trainer& t, EpochRecord& rec) override;
+
+  const std::vector<EpochEnergy>& history() const { return history_; }
+  double cumulative_joules() const { return cumulative_j_; }
+  // The last evaluation outside an epoch (e.g. a final test after training), if any.
+  const std::optional<energy::Measurement>& last_eval() const { return last_eval_; }
+  double last_eval_samples() const { return last_eval_samples_; }
+  energy::Meter& meter() { return meter_; }
+  const energy::CarbonOptions& carbon() const { return carbon_; }
+
+ private:
+  energy::Meter& meter_;
+  energy::CarbonOptions carbon_;
+  std::optional<energy::EnergyWindow> train_window_, eval_window_;
+  bool in_epoch_ = false;
+  EpochEnergy current_;
+  double test_j_per_1k_ = -1;
+  std::optional<energy::Measurement> last_eval_;
+  double last_eval_samples_ = 0;
+  double cumulative_j_ = 0;
+  std::vector<EpochEnergy> history_;
+};
+
+// Adds two measurements of the same meter (seconds and joules per part).
+energy::Measurement operator+(const energy::Measurement& a, const energy::Measurement& b);
+
+}  // namespace joule::train
