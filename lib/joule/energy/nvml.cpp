@@ -141,18 +141,11 @@ NvmlMeter::NvmlMeter(std::unique_ptr<Library> library, const NvmlApi& api,
                  join(parts, ", ") + ")";
   if (any_sampled) {
     JOULE_CHECK(period_.count() > 0, "nvml: sample_period must be > 0 ms, got ", period_.count());
-    thread_ = std::thread([this] { run(); });
+    sampler_ = std::make_unique<PeriodicSampler>(mutex_, period_, [this] { sample_power_locked(); });
   }
 }
 
-NvmlMeter::~NvmlMeter() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+NvmlMeter::~NvmlMeter() = default;
 
 void NvmlMeter::sample_power_locked() {
   for (Gpu& g : gpus_) {
@@ -184,16 +177,5 @@ EnergyTotals NvmlMeter::read() {
 }
 
 std::string NvmlMeter::describe() const { return description_; }
-
-void NvmlMeter::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
-    try {
-      sample_power_locked();
-    } catch (const Error&) {
-      // Nothing to report to from here: read() reads the same power and throws the same error.
-    }
-  }
-}
 
 }  // namespace joule::energy

@@ -6,14 +6,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "joule/energy/meter.h"
+#include "joule/energy/sampler.h"
 
 struct nvmlDevice_st;  // NVML's opaque device type
 
@@ -75,7 +74,6 @@ class NvmlMeter : public Meter {
   };
   NvmlMeter(std::unique_ptr<Library> library, const NvmlApi& api, const NvmlOptions& options);
   void sample_power_locked();  // mutex_ held
-  void run();                  // the sampling thread
 
   std::unique_ptr<Library> library_;  // first in, last out: everything below calls into it
   NvmlApi api_;
@@ -84,9 +82,7 @@ class NvmlMeter : public Meter {
   std::vector<Gpu> gpus_;
   std::string description_;
   std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  std::thread thread_;  // last: starts once everything above exists
+  std::unique_ptr<PeriodicSampler> sampler_;  // last: stops first, starts once the rest exists
 };
 
 }  // namespace joule::energy

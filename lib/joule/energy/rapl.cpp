@@ -108,18 +108,11 @@ RaplMeter::RaplMeter(const std::string& root, std::chrono::milliseconds sample_p
     description_ +=
         "; energy_uj sampled every " +
         (ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms");
-    thread_ = std::thread([this] { run(); });
+    sampler_ = std::make_unique<PeriodicSampler>(mutex_, period_, [this] { sample_locked(); });
   }
 }
 
-RaplMeter::~RaplMeter() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+RaplMeter::~RaplMeter() = default;
 
 std::unique_ptr<RaplMeter> RaplMeter::open(const std::string& root, std::string* why_not,
                                            std::chrono::milliseconds sample_period) {
@@ -165,17 +158,6 @@ std::string RaplMeter::describe() const { return description_; }
 int64_t RaplMeter::sample_count() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return samples_;
-}
-
-void RaplMeter::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!wake_.wait_for(lock, period_, [this] { return stop_; })) {
-    try {
-      sample_locked();
-    } catch (const Error&) {
-      // Nothing to report to from here: read() reads the same files and throws the same error.
-    }
-  }
 }
 
 }  // namespace joule::energy

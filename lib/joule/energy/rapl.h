@@ -11,15 +11,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "joule/energy/meter.h"
+#include "joule/energy/sampler.h"
 
 namespace joule::energy {
 
@@ -61,16 +60,13 @@ class RaplMeter : public Meter {
   };
   void add_domain(const std::string& dir, bool dram);
   void sample_locked();  // mutex_ held
-  void run();            // the sampling thread
 
   std::chrono::milliseconds period_;
   std::vector<Domain> domains_;
   std::string description_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
   int64_t samples_ = 0;
-  std::thread thread_;  // last: starts once everything above exists
+  std::unique_ptr<PeriodicSampler> sampler_;  // last: stops first, starts once the rest exists
 };
 
 // The message for a counter file that cannot be read with errno `err`. For EACCES it explains
