@@ -6,6 +6,7 @@
 # Packages:
 #   build-essential cmake pkg-config   compiler and build tools
 #   libeigen3-dev zlib1g-dev           library dependencies (Eigen for kernels, zlib for .gz IDX)
+#   libhdf5-dev hdf5-tools             HDF5 checkpoints and datasets; h5dump to inspect them
 #   libgtest-dev libgmock-dev googletest   the test suite
 #   dataset-fashion-mnist              Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #                                      (used by the examples, the dataset tests and bench/)
@@ -15,7 +16,7 @@
 joule_install_deps() (
   set -euo pipefail
 
-  local packages=(build-essential cmake pkg-config libeigen3-dev zlib1g-dev
+  local packages=(build-essential cmake pkg-config libeigen3-dev zlib1g-dev libhdf5-dev hdf5-tools
                   libgtest-dev libgmock-dev googletest dataset-fashion-mnist)
 
   local missing=()

@@ -74,3 +74,10 @@ TEST(Linear, PyTorchKaimingUniformInit) {
   EXPECT_EQ(nb.named_parameters().size(), 1u);
   EXPECT_THROW(nn::Linear(0, 2, g), Error);
 }
+
+TEST(Unflatten, SplitsOneDimension) {
+  Tensor x = Tensor::zeros({2, 12});
+  EXPECT_EQ(nn::Unflatten(1, {3, 2, 2}).forward(x).shape(), (Shape{2, 3, 2, 2}));
+  EXPECT_EQ(nn::Unflatten(-1, {4, 3}).forward(x).shape(), (Shape{2, 4, 3}));
+  EXPECT_THROW(nn::Unflatten(1, {5, 2}).forward(x), Error);
+}

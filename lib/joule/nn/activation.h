@@ -42,4 +42,16 @@ class Flatten : public Module {
   std::string repr() const override { return "Flatten()"; }
 };
 
+// Unflatten(1, {1, 28, 28}): (N, 784) -> (N, 1, 28, 28), as torch.nn.Unflatten.
+class Unflatten : public Module {
+ public:
+  Unflatten(int64_t dim, Shape sizes) : dim_(dim), sizes_(std::move(sizes)) {}
+  Tensor forward(const Tensor& x) override;
+  std::string repr() const override { return "Unflatten(dim=" + std::to_string(dim_) + ", " + sizes_.str() + ")"; }
+
+ private:
+  int64_t dim_;
+  Shape sizes_;
+};
+
 }  // namespace joule::nn

@@ -14,6 +14,11 @@ energy::Measurement operator+(const energy::Measurement& a, const energy::Measur
 MeteringCallback::MeteringCallback(energy::Meter& meter, const energy::CarbonOptions& carbon)
     : meter_(meter), carbon_(carbon) {}
 
+void MeteringCallback::restore(const std::vector<EpochEnergy>& history) {
+  history_ = history;
+  cumulative_j_ = history.empty() ? 0.0 : history.back().cumulative_j;
+}
+
 void MeteringCallback::on_epoch_begin(Trainer&, int64_t epoch) {
   current_ = EpochEnergy{};
   current_.epoch = epoch;

@@ -27,6 +27,8 @@ class MeteringCallback : public Callback {
   void on_epoch_end(Trainer& t, EpochRecord& rec) override;
 
   const std::vector<EpochEnergy>& history() const { return history_; }
+  // Continues a resumed run: the epochs before it, so cumulative figures carry on.
+  void restore(const std::vector<EpochEnergy>& history);
   double cumulative_joules() const { return cumulative_j_; }
   // The last evaluation outside an epoch (e.g. a final test after training), if any.
   const std::optional<energy::Measurement>& last_eval() const { return last_eval_; }
