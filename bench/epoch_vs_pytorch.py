@@ -1,9 +1,15 @@
 #!/usr/bin/python3
-"""Epoch time of the Fashion-MNIST MLP (784-256-128-10): Joule against PyTorch, same machine.
+"""Epoch time of a Fashion-MNIST model in Joule against its PyTorch twin, on the same machine.
+
+--model picks the model:
+  mlp (default): MLP 784-256-128-10 (build/examples/fashion_mlp; batch 128, SGD lr 0.05)
+  cnn:           CNN conv 5x5 1->16, pool, conv 5x5 16->32, pool, fc 1568->128, fc 128->10
+                 (build/examples/fashion_cnn; batch 64, SGD lr 0.02)
+Both train with SGD momentum 0.9, a cosine schedule and cross-entropy (see bench/torch_twin.py).
 
 Alternates three sides for --rounds rounds, each running --epochs epochs on --threads threads:
-  joule:         build/examples/fashion_mlp --epochs E --threads 2
-  pytorch:       /usr/bin/python3 bench/torch_mlp.py --epochs E --threads 2
+  joule:         build/examples/fashion_<model> --epochs E --threads 2
+  pytorch:       /usr/bin/python3 bench/torch_twin.py --model <model> --epochs E --threads 2
                  (the issue's configuration: the environment as is, except that it lacks
                  OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, so OpenBLAS picks its kernels for the CPU
                  it finds; Joule's environment is left as it is)
@@ -11,14 +17,16 @@ Alternates three sides for --rounds rounds, each running --epochs epochs on --th
                  the fastest PyTorch configuration we found on 2 cores
 Both print `epoch=N loss=... train_s=... test_acc=...` lines; train_s is the training loop only.
 Reports the median epoch time per side, the ratios joule/pytorch and joule/pytorch_tuned and the
-GFLOP/s each achieved,
-then runs build/bench/gemm_bench once for the GEMM kernel's own GFLOP/s.
+GFLOP/s each achieved, then runs build/bench/gemm_bench once for the GEMM kernel's own GFLOP/s.
 
-Writes bench/results/mlp_epoch.csv (one row per measured epoch) and bench/results/mlp_epoch.md.
-The last line printed is
-`ratio=<joule/pytorch> ratio_tuned=<joule/pytorch_tuned> joule_median_s=... torch_median_s=...`.
+Writes <results-dir>/mlp_epoch.{csv,md} or <results-dir>/cnn_epoch.{csv,md} (one CSV row per
+measured epoch; --results-dir defaults to bench/results). The last line printed is
+`ratio=<joule/pytorch> ratio_tuned=<joule/pytorch_tuned> joule_median_s=... torch_median_s=...
+torch_tuned_median_s=...`.
 
-Standard library only:  /usr/bin/python3 bench/mlp_epoch.py [--rounds 5] [--epochs 3]
+Standard library only:
+  /usr/bin/python3 bench/epoch_vs_pytorch.py [--model mlp|cnn] [--rounds R] [--epochs E]
+Defaults: 5 rounds of 3 epochs for mlp, 3 rounds of 2 epochs for cnn.
 """
 import argparse
 import csv
@@ -31,17 +39,50 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RESULTS = os.path.join(ROOT, "bench", "results")
 
-# Multiply-accumulates per sample of one training step of 784-256-128-10 (biases and activations
-# are left out): the forward GEMMs, the weight-gradient GEMMs (same size), and the input-gradient
-# GEMMs of layers 2 and 3 (layer 1's input needs no gradient).
-LAYERS = [(784, 256), (256, 128), (128, 10)]
-FORWARD_MACS = sum(i * o for i, o in LAYERS)
-WEIGHT_GRAD_MACS = FORWARD_MACS
-INPUT_GRAD_MACS = sum(i * o for i, o in LAYERS[1:])
+PROG = "epoch_vs_pytorch"
 TRAIN_SAMPLES = 60000
-FLOP_PER_EPOCH = TRAIN_SAMPLES * 2 * (FORWARD_MACS + WEIGHT_GRAD_MACS + INPUT_GRAD_MACS)
+
+
+class Model:
+    """What the driver needs to know of one model: its programs, defaults and FLOP count.
+
+    macs: multiply-accumulates per sample of one training step (biases, activations and pooling
+    are left out): forward, weight-gradient (the same sizes) and input-gradient (every layer but
+    the first, whose input needs no gradient).
+    """
+
+    def __init__(self, name, title, description, binary, epochs, rounds, forward_macs,
+                 input_grad_macs, input_grad_layers):
+        self.name, self.title, self.description = name, title, description
+        self.binary, self.epochs, self.rounds = binary, epochs, rounds
+        self.forward_macs = forward_macs
+        self.weight_grad_macs = forward_macs
+        self.input_grad_macs = input_grad_macs
+        self.input_grad_layers = input_grad_layers
+        self.flop_per_epoch = TRAIN_SAMPLES * 2 * (
+            self.forward_macs + self.weight_grad_macs + self.input_grad_macs)
+        self.results_stem = f"{name}_epoch"
+
+
+# 784-256-128-10: one GEMM per layer.
+MLP_LAYERS = [784 * 256, 256 * 128, 128 * 10]
+# conv1 5x5 1->16 on 28x28, conv2 5x5 16->32 on 14x14 (both padded: output size = input size),
+# fc1 1568->128, fc2 128->10.
+CNN_LAYERS = [16 * 1 * 25 * 28 * 28, 32 * 16 * 25 * 14 * 14, 32 * 7 * 7 * 128, 128 * 10]
+
+MODELS = {
+    "mlp": Model("mlp", "MLP", "MLP 784-256-128-10, batch 128, SGD lr 0.05 momentum 0.9, cosine",
+                 "build/examples/fashion_mlp", epochs=3, rounds=5,
+                 forward_macs=sum(MLP_LAYERS), input_grad_macs=sum(MLP_LAYERS[1:]),
+                 input_grad_layers="layers 2 and 3"),
+    "cnn": Model("cnn", "CNN",
+                 "CNN conv5x5(1->16, pad 2)-ReLU-maxpool2-conv5x5(16->32, pad 2)-ReLU-maxpool2-"
+                 "fc(1568->128)-ReLU-fc(128->10), batch 64, SGD lr 0.02 momentum 0.9, cosine",
+                 "build/examples/fashion_cnn", epochs=2, rounds=3,
+                 forward_macs=sum(CNN_LAYERS), input_grad_macs=sum(CNN_LAYERS[1:]),
+                 input_grad_layers="conv2, fc1 and fc2"),
+}
 
 # PyTorch's process runs without these, which pin OpenBLAS to a core type / cache size.
 TORCH_ENV_DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -62,16 +103,29 @@ def shown(path):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds (default 5)")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per run (default 3)")
+    parser.add_argument("--model", choices=sorted(MODELS), default="mlp",
+                        help="mlp (fashion_mlp) or cnn (fashion_cnn); default mlp")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="alternating rounds (default 5 for mlp, 3 for cnn)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs per run (default 3 for mlp, 2 for cnn)")
     parser.add_argument("--threads", type=int, default=2, help="threads per side (default 2)")
-    parser.add_argument("--binary", default="build/examples/fashion_mlp",
-                        help="Joule's fashion_mlp (default build/examples/fashion_mlp)")
+    parser.add_argument("--binary", default=None,
+                        help="Joule's example program (default build/examples/fashion_<model>)")
     parser.add_argument("--gemm-bench", default=None,
                         help="gemm_bench (default: bench/gemm_bench in --binary's build dir)")
     parser.add_argument("--python", default="/usr/bin/python3",
                         help="the Python with torch (default /usr/bin/python3)")
-    return parser.parse_args()
+    parser.add_argument("--results-dir", default="bench/results",
+                        help="where the CSV and Markdown go (default bench/results)")
+    args = parser.parse_args()
+    model = MODELS[args.model]
+    args.rounds = model.rounds if args.rounds is None else args.rounds
+    args.epochs = model.epochs if args.epochs is None else args.epochs
+    args.binary = model.binary if args.binary is None else args.binary
+    if args.rounds < 1 or args.epochs < 1 or args.threads < 1:
+        parser.error("--rounds, --epochs and --threads must be at least 1")
+    return args, model
 
 
 def key_values(line):
@@ -92,7 +146,7 @@ def run(cmd, env=None):
     result = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
-        sys.exit(f"mlp_epoch: `{shlex.join(cmd)}` failed with exit status "
+        sys.exit(f"{PROG}: `{shlex.join(cmd)}` failed with exit status "
                  f"{result.returncode}:\n{result.stdout}{result.stderr}")
     return result.stdout.splitlines()
 
@@ -108,7 +162,7 @@ def parse_run(lines, side):
         elif "blas" in kv and not header:
             header = kv
     if not epochs:
-        sys.exit(f"mlp_epoch: no `epoch=... train_s=...` lines from {side}:\n" + "\n".join(lines))
+        sys.exit(f"{PROG}: no `epoch=... train_s=...` lines from {side}:\n" + "\n".join(lines))
     return header, epochs
 
 
@@ -119,7 +173,7 @@ def check_torch(python):
     except OSError:
         found = False
     if not found:
-        sys.exit(f"mlp_epoch: {python} cannot import torch. Install Debian's PyTorch and "
+        sys.exit(f"{PROG}: {python} cannot import torch. Install Debian's PyTorch and "
                  "OpenBLAS:\n  apt-get install python3-torch libopenblas0-pthread")
 
 
@@ -160,7 +214,7 @@ def nproc():
 def run_gemm_bench(path, threads):
     """gemm_bench's output lines, or [] with a note when it is not built."""
     if not os.path.exists(path):
-        print(f"mlp_epoch: {shown(path)} not found; skipping the GEMM benchmark", flush=True)
+        print(f"{PROG}: {shown(path)} not found; skipping the GEMM benchmark", flush=True)
         return []
     lines = run([shown(path), "--threads", str(threads)])
     for line in lines:
@@ -214,13 +268,13 @@ def header_line(side):
     return " ".join(f"{k}={v}" for k, v in side.header.items()) or "(none)"
 
 
-def write_markdown(path, args, sides, ratios, gemm_command, gemm_lines, command, busy):
+def write_markdown(path, args, model, sides, ratios, gemm_command, gemm_lines, command, busy):
     joule = sides[0]
     lines = [
-        "# MLP epoch time: Joule vs PyTorch",
+        f"# {model.title} epoch time: Joule vs PyTorch",
         "",
-        f"Fashion-MNIST, MLP 784-256-128-10, batch 128, SGD momentum 0.9, {args.threads} "
-        f"threads per side; {args.rounds} alternating rounds of {args.epochs} epochs "
+        f"Fashion-MNIST, {model.description}, {args.threads} threads per side; "
+        f"{args.rounds} alternating rounds of {args.epochs} epochs "
         f"({len(joule.rows)} epochs per side). Epoch time is the training loop only.",
         "",
         "| side | BLAS | median epoch s | min s | max s | GFLOP/s | final test_acc % |",
@@ -229,7 +283,7 @@ def write_markdown(path, args, sides, ratios, gemm_command, gemm_lines, command,
     for side in sides:
         t = side.times()
         lines.append(f"| {side.name} | {side.blas()} | {side.median():.3f} | {min(t):.3f} | "
-                     f"{max(t):.3f} | {FLOP_PER_EPOCH / side.median() / 1e9:.2f} | "
+                     f"{max(t):.3f} | {model.flop_per_epoch / side.median() / 1e9:.2f} | "
                      f"{side.final_acc():.2f} |")
     lines += [
         "",
@@ -241,9 +295,9 @@ def write_markdown(path, args, sides, ratios, gemm_command, gemm_lines, command,
         "unset). `pytorch_tuned` adds OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS so that "
         "PyTorch's two thread pools stop competing for the 2 cores: the fastest PyTorch we found.",
         "",
-        f"GFLOP/s counts {FLOP_PER_EPOCH / 1e9:.2f} GFLOP per epoch: {TRAIN_SAMPLES} samples x 2 x "
-        f"({FORWARD_MACS} forward + {WEIGHT_GRAD_MACS} weight-gradient + {INPUT_GRAD_MACS} "
-        "input-gradient MACs of layers 2 and 3).",
+        f"GFLOP/s counts {model.flop_per_epoch / 1e9:.2f} GFLOP per epoch: {TRAIN_SAMPLES} "
+        f"samples x 2 x ({model.forward_macs} forward + {model.weight_grad_macs} weight-gradient "
+        f"+ {model.input_grad_macs} input-gradient MACs of {model.input_grad_layers}).",
         "",
     ]
     if gemm_lines:
@@ -268,29 +322,31 @@ def write_markdown(path, args, sides, ratios, gemm_command, gemm_lines, command,
 
 
 def main():
-    args = parse_args()
+    args, model = parse_args()
     check_torch(args.python)
     binary = locate(args.binary)
     if not os.path.exists(binary):
-        sys.exit(f"mlp_epoch: {args.binary} not found; build it first: bash scripts/setup.sh")
+        sys.exit(f"{PROG}: {args.binary} not found; build it first: bash scripts/setup.sh")
     gemm_bench = locate(args.gemm_bench) if args.gemm_bench else os.path.join(
         os.path.dirname(os.path.dirname(binary)), "bench", "gemm_bench")
+    results_dir = locate(args.results_dir)
 
     epochs, threads = str(args.epochs), str(args.threads)
     torch_env = {k: v for k, v in os.environ.items() if k not in TORCH_ENV_DROP}
+    torch_cmd = [args.python, "bench/torch_twin.py", "--model", model.name, "--epochs", epochs,
+                 "--threads", threads]
     sides = [
         Side("joule", [shown(binary), "--epochs", epochs, "--threads", threads]),
-        Side("pytorch", [args.python, "bench/torch_mlp.py", "--epochs", epochs,
-                         "--threads", threads], env=torch_env),
-        Side("pytorch_tuned", [args.python, "bench/torch_mlp.py", "--epochs", epochs,
-                               "--threads", threads, "--tuned-threads"], env=torch_env),
+        Side("pytorch", torch_cmd, env=torch_env),
+        Side("pytorch_tuned", torch_cmd + ["--tuned-threads"], env=torch_env),
     ]
     command = shlex.join([sys.executable, os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:])
     busy_before = cpu_busy()
-    print(f"mlp_epoch: {args.rounds} rounds x {args.epochs} epochs, {args.threads} threads, "
-          f"{nproc()} cores, {cpu_model()}, CPU busy {busy_before:.0f}%", flush=True)
+    print(f"{PROG}: model {model.name}, {args.rounds} rounds x {args.epochs} epochs, "
+          f"{args.threads} threads, {nproc()} cores, {cpu_model()}, CPU busy {busy_before:.0f}%",
+          flush=True)
     if busy_before > 10:
-        print(f"mlp_epoch: warning: other work keeps the CPUs {busy_before:.0f}% busy; "
+        print(f"{PROG}: warning: other work keeps the CPUs {busy_before:.0f}% busy; "
               "timings will be noisy", flush=True)
 
     for rnd in range(1, args.rounds + 1):
@@ -304,18 +360,19 @@ def main():
     busy = (busy_before, cpu_busy())
     joule = sides[0]
     ratios = {side.name: joule.median() / side.median() for side in sides[1:]}
-    os.makedirs(RESULTS, exist_ok=True)
-    write_csv(os.path.join(RESULTS, "mlp_epoch.csv"), sides)
-    write_markdown(os.path.join(RESULTS, "mlp_epoch.md"), args, sides, ratios, gemm_command,
-                   gemm_lines, command, busy)
+    os.makedirs(results_dir, exist_ok=True)
+    csv_path = os.path.join(results_dir, model.results_stem + ".csv")
+    md_path = os.path.join(results_dir, model.results_stem + ".md")
+    write_csv(csv_path, sides)
+    write_markdown(md_path, args, model, sides, ratios, gemm_command, gemm_lines, command, busy)
 
     for side in sides:
         t = side.times()
         print(f"side={side.name} blas={side.blas()} median_s={side.median():.3f} "
               f"min_s={min(t):.3f} max_s={max(t):.3f} "
-              f"gflops={FLOP_PER_EPOCH / side.median() / 1e9:.2f} "
+              f"gflops={model.flop_per_epoch / side.median() / 1e9:.2f} "
               f"final_test_acc={side.final_acc():.2f}")
-    print("wrote bench/results/mlp_epoch.csv and bench/results/mlp_epoch.md")
+    print(f"wrote {shown(csv_path)} and {shown(md_path)}")
     print(f"ratio={ratios['pytorch']:.3f} ratio_tuned={ratios['pytorch_tuned']:.3f} "
           f"joule_median_s={joule.median():.3f} torch_median_s={sides[1].median():.3f} "
           f"torch_tuned_median_s={sides[2].median():.3f}")

@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
-"""PyTorch twin of examples/fashion_mlp: an MLP 784-256-128-10 on Fashion-MNIST.
+"""PyTorch twin of Joule's Fashion-MNIST examples: the MLP (fashion_mlp) or the CNN (fashion_cnn).
 
-Same data (the IDX gzip files of Debian's dataset-fashion-mnist, pixels / 255 as float32), same
-model (nn.Linear + ReLU, PyTorch's default init), same training (batch 128, reshuffled each epoch,
-SGD lr 0.05 momentum 0.9, CosineAnnealingLR(T_max=epochs) stepped per epoch, cross-entropy).
+Same data as the C++ examples (the IDX gzip files of Debian's dataset-fashion-mnist, pixels / 255
+as float32), reshuffled each epoch, cross-entropy, SGD momentum 0.9 with CosineAnnealingLR
+(T_max=epochs) stepped per epoch, PyTorch's default init. --model picks the model and its defaults:
+  mlp (default): nn.Linear + ReLU 784-256-128-10 on flat images; batch 128, lr 0.05
+  cnn:           conv 5x5 1->16 (pad 2), ReLU, maxpool 2, conv 5x5 16->32 (pad 2), ReLU, maxpool 2,
+                 flatten, linear 1568->128, ReLU, linear 128->10 on (N, 1, 28, 28) images;
+                 batch 64, lr 0.02
+--batch, --lr and --weight-decay override them.
 
 Output, one `key=value` line each:
   blas=<BLAS libraries mapped into this process> blas_dir=<their folder> torch=<version>
     threads=<n> openblas_threads=<n> omp_wait_policy=<see set_thread_environment>
+    model=<mlp|cnn> batch=<n> lr=<x> weight_decay=<x>
   epoch=1 loss=0.5123 train_s=1.234 test_acc=84.12     (one per epoch)
 train_s is the wall time of that epoch's training loop only (not the evaluation); loss is the
 mean training loss over the epoch; test_acc is in percent.
 
-Run with Debian's Python: /usr/bin/python3 bench/torch_mlp.py --epochs 3 --threads 2
+Run with Debian's Python: /usr/bin/python3 bench/torch_twin.py [--model cnn] --epochs 3 --threads 2
 """
 import argparse
 import gzip
@@ -22,6 +28,8 @@ import sys
 import time
 
 DEFAULT_THREADS = 2
+# Per model: (batch, lr), the C++ examples' defaults.
+DEFAULTS = {"mlp": (128, 0.05), "cnn": (64, 0.02)}
 
 
 def set_thread_environment(argv):
@@ -32,9 +40,9 @@ def set_thread_environment(argv):
     user gets. PyTorch runs its own ops on an OpenMP pool (libgomp, torch.set_num_threads) and its
     GEMMs on OpenBLAS's separate pthread pool, sized by OPENBLAS_NUM_THREADS (default: every core).
     With libgomp's default spin-waiting, idle OpenMP threads keep the cores that the OpenBLAS
-    threads need: on 2 cores an epoch takes 1.6-3.3 s instead of about 0.8 s. --tuned-threads sets
-    OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=--threads (the caller's settings win), the
-    fastest PyTorch configuration we found here.
+    threads need: on 2 cores an MLP epoch takes 1.6-3.3 s instead of about 0.8 s. --tuned-threads
+    sets OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=--threads (the caller's settings win),
+    the fastest PyTorch configuration we found here.
     """
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--threads", type=int, default=DEFAULT_THREADS)
@@ -65,10 +73,12 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def load_split(data_dir, prefix):
+def load_split(data_dir, prefix, model):
+    """(x, y): x (N, 784) for the MLP or (N, 1, 28, 28) for the CNN, float32 in [0, 1]; y (N,)."""
     images = read_idx(os.path.join(data_dir, f"{prefix}-images-idx3-ubyte.gz"))
     labels = read_idx(os.path.join(data_dir, f"{prefix}-labels-idx1-ubyte.gz"))
-    x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
+    shape = (len(images), -1) if model == "mlp" else (len(images), 1, 28, 28)
+    x = torch.from_numpy(images.reshape(shape).astype(np.float32) / 255.0)
     y = torch.from_numpy(labels.astype(np.int64))
     return x, y
 
@@ -91,10 +101,17 @@ def loaded_blas():
     return ("+".join(names) or "none"), (",".join(dirs) or "none")
 
 
-def make_model():
+def make_model(model):
+    if model == "mlp":
+        return nn.Sequential(
+            nn.Linear(784, 256), nn.ReLU(),
+            nn.Linear(256, 128), nn.ReLU(),
+            nn.Linear(128, 10))
     return nn.Sequential(
-        nn.Linear(784, 256), nn.ReLU(),
-        nn.Linear(256, 128), nn.ReLU(),
+        nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),   # (N, 16, 14, 14)
+        nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (N, 32, 7, 7)
+        nn.Flatten(),
+        nn.Linear(32 * 7 * 7, 128), nn.ReLU(),
         nn.Linear(128, 10))
 
 
@@ -111,15 +128,25 @@ def evaluate(model, x, y, batch=1000):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=sorted(DEFAULTS), default="mlp",
+                        help="mlp (784-256-128-10) or cnn (two 5x5 convs); default mlp")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
                         help="torch intra-op threads and OpenBLAS threads")
-    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=None,
+                        help="batch size (default 128 for mlp, 64 for cnn)")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="SGD learning rate (default 0.05 for mlp, 0.02 for cnn)")
+    parser.add_argument("--weight-decay", type=float, default=0.0,
+                        help="SGD weight decay (default 0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", default=DATA_DIR, help="folder of the Fashion-MNIST .gz files")
     parser.add_argument("--tuned-threads", action="store_true",
                         help="OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=--threads")
     args = parser.parse_args()
+    default_batch, default_lr = DEFAULTS[args.model]
+    batch = args.batch if args.batch is not None else default_batch
+    lr = args.lr if args.lr is not None else default_lr
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -127,14 +154,16 @@ def main():
     print(f"blas={blas} blas_dir={blas_dir} torch={torch.__version__} "
           f"threads={torch.get_num_threads()} "
           f"openblas_threads={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')} "
-          f"omp_wait_policy={os.environ.get('OMP_WAIT_POLICY', 'unset')}", flush=True)
+          f"omp_wait_policy={os.environ.get('OMP_WAIT_POLICY', 'unset')} "
+          f"model={args.model} batch={batch} lr={lr} weight_decay={args.weight_decay}", flush=True)
 
-    x_train, y_train = load_split(args.data, "train")
-    x_test, y_test = load_split(args.data, "t10k")
+    x_train, y_train = load_split(args.data, "train", args.model)
+    x_test, y_test = load_split(args.data, "t10k", args.model)
 
-    model = make_model()
+    model = make_model(args.model)
     loss_fn = nn.CrossEntropyLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
+                          weight_decay=args.weight_decay)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     shuffle = torch.Generator().manual_seed(args.seed)
 
@@ -143,8 +172,8 @@ def main():
         order = torch.randperm(n, generator=shuffle)
         loss_sum = 0.0
         start_time = time.perf_counter()
-        for start in range(0, n, args.batch):
-            idx = order[start:start + args.batch]
+        for start in range(0, n, batch):
+            idx = order[start:start + batch]
             xb, yb = x_train[idx], y_train[idx]
             loss = loss_fn(model(xb), yb)
             opt.zero_grad(set_to_none=True)

@@ -7,6 +7,7 @@
 #   build-essential cmake pkg-config   compiler and build tools
 #   libeigen3-dev zlib1g-dev           library dependencies (Eigen for kernels, zlib for .gz IDX)
 #   libhdf5-dev hdf5-tools             HDF5 checkpoints and datasets; h5dump to inspect them
+#   python3-h5py                       the tests check that h5py reads a checkpoint without Joule
 #   libgtest-dev libgmock-dev googletest   the test suite
 #   dataset-fashion-mnist              Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #                                      (used by the examples, the dataset tests and bench/)
@@ -17,6 +18,7 @@ joule_install_deps() (
   set -euo pipefail
 
   local packages=(build-essential cmake pkg-config libeigen3-dev zlib1g-dev libhdf5-dev hdf5-tools
+                  python3-h5py
                   libgtest-dev libgmock-dev googletest dataset-fashion-mnist)
 
   local missing=()

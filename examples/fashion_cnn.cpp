@@ -1,0 +1,127 @@
+// Fashion-MNIST with a small CNN: conv(1->16, 5x5, pad 2)-ReLU-maxpool-conv(16->32, 5x5, pad 2)-
+// ReLU-maxpool-FC128-FC10 (BatchNorm and Dropout optional), SGD with momentum and a cosine
+// learning rate; one key=value line per epoch with its energy; a checkpoint after every epoch,
+// from which --resume continues a killed run.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "common/cli.h"
+#include "common/metering.h"
+#include "datasets/fashion_mnist.h"
+#include "joule/joule.h"
+#include "joule/train/checkpointing.h"
+
+using namespace joule;
+
+namespace {
+
+struct Cnn {
+  std::shared_ptr<nn::Sequential> model;
+  std::vector<std::pair<std::string, Generator*>> generators;  // dropout's, for checkpoints
+};
+
+Cnn make_cnn(Generator& gen, bool batchnorm, double dropout, uint64_t seed) {
+  Cnn c;
+  c.model = std::make_shared<nn::Sequential>();
+  auto& m = *c.model;
+  m.push_back(std::make_shared<nn::Unflatten>(1, Shape{1, 28, 28}));
+  int64_t channels = 1;
+  for (int64_t out : {16, 32}) {
+    m.push_back(std::make_shared<nn::Conv2d>(
+        nn::Conv2dOptions{.in = channels, .out = out, .kernel = 5, .padding = 2}, gen));
+    if (batchnorm) m.push_back(std::make_shared<nn::BatchNorm2d>(out));
+    m.push_back(std::make_shared<nn::ReLU>());
+    m.push_back(std::make_shared<nn::MaxPool2d>(nn::Pool2dOptions{.kernel = 2}));
+    channels = out;
+  }
+  m.push_back(std::make_shared<nn::Flatten>());
+  m.push_back(std::make_shared<nn::Linear>(channels * 7 * 7, 128, gen));
+  m.push_back(std::make_shared<nn::ReLU>());
+  if (dropout > 0) {
+    auto d = m.push_back(std::make_shared<nn::Dropout>(dropout, seed));
+    c.generators.emplace_back("dropout", &d->generator());
+  }
+  m.push_back(std::make_shared<nn::Linear>(128, 10, gen));
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  examples::Cli cli("fashion_cnn", "Train a small CNN on Fashion-MNIST; one key=value line per epoch.");
+  cli.flag("epochs", "15", "number of epochs")
+      .flag("batch", "64", "batch size")
+      .flag("lr", "0.02", "initial learning rate (cosine decay to 0 over the run)")
+      .flag("momentum", "0.9", "SGD momentum")
+      .flag("weight-decay", "0", "SGD weight decay")
+      .flag("seed", "1", "seed for initialisation, shuffling and dropout")
+      .flag("threads", "0", "OpenMP threads (0: all cores)")
+      .flag("dropout", "0", "dropout probability before the last layer (0: none)")
+      .flag("data", "", "folder with the Fashion-MNIST IDX files")
+      .flag("checkpoint", "runs/fashion_cnn", "folder for last.h5, written after every epoch "
+                                               "('' writes none)")
+      .toggle("batchnorm", "BatchNorm2d after each convolution")
+      .toggle("resume", "continue from the checkpoint in --checkpoint (same flags and threads)")
+      .toggle("no-progress", "never draw the progress bar");
+  examples::add_metering_flags(cli, "runs");
+  cli.parse(argc, argv);
+  try {
+    train::RunInfo info;
+    info.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+    info.source_name = "examples/fashion_cnn";
+    const int threads = examples::set_threads(cli.i64("threads"));
+    const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
+    data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
+    data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
+
+    Generator gen(seed);
+    Cnn cnn = make_cnn(gen, cli.on("batchnorm"), cli.f64("dropout"), seed);
+    auto& model = *cnn.model;
+    optim::SGD opt(model.parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
+                                        .weight_decay = cli.f64("weight-decay")});
+    const int64_t epochs = cli.i64("epochs");
+    auto sched = std::make_shared<optim::Scheduler>(
+        opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
+    data::DataLoader train_loader(train, {.batch_size = cli.i64("batch"), .shuffle = true, .seed = seed});
+    data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+
+    std::cout << "model=cnn params=" << model.num_parameters() << " batchnorm="
+              << (cli.on("batchnorm") ? 1 : 0) << " dropout=" << cli.f64("dropout")
+              << " train_samples=" << train.size() << " test_samples=" << test.size()
+              << " batch=" << cli.i64("batch") << " threads=" << threads << std::endl;
+    examples::Metering metering = examples::start_metering(cli, std::cout);
+    train::Trainer trainer(model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
+    trainer.set_scheduler(sched);
+    trainer.add_callback(metering.callback);
+
+    train::CheckpointParts parts{sched, cnn.generators, metering.callback.get(), {}};
+    for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "dropout"})
+      parts.attributes.emplace_back(k, cli.str(k));
+    parts.attributes.emplace_back("batchnorm", cli.on("batchnorm") ? "1" : "0");
+    parts.attributes.emplace_back("threads", std::to_string(threads));
+    const std::string ckpt = cli.str("checkpoint");
+    if (cli.on("resume")) {
+      JOULE_CHECK(!ckpt.empty(), "fashion_cnn: --resume needs a --checkpoint folder");
+      const int64_t next = train::resume(ckpt, trainer, parts);
+      std::cout << "resume checkpoint=" << train::checkpoint_path(ckpt) << " next_epoch=" << next
+                << std::endl;
+    }
+    if (!ckpt.empty()) trainer.add_callback(std::make_shared<train::CheckpointCallback>(ckpt, parts));
+
+    const auto& history = trainer.fit(train_loader, &test_loader);
+    if (!history.empty())
+      std::cout << "done epochs=" << history.back().epoch << " test_acc=" << history.back().test_acc
+                << " joules=" << metering.callback->cumulative_joules()
+                << " energy_source=" << metering.meter->source()
+                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << (ckpt.empty() ? "" : " checkpoint=" + train::checkpoint_path(ckpt)) << std::endl;
+    for (const auto& [k, v] : parts.attributes) info.params.emplace_back(k, v);
+    examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout);
+  } catch (const Error& e) {
+    std::cerr << "fashion_cnn: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}
