@@ -33,14 +33,8 @@ int64_t now_ms() {
 int main(int argc, char** argv) {
   examples::Cli cli("energy_aware_stop",
                     "Train the Fashion-MNIST MLP until the accuracy gained per joule no longer pays.");
-  cli.flag("epochs", "30", "the budget: most epochs to train (the cosine LR spans it)")
-      .flag("batch", "128", "batch size")
-      .flag("lr", "0.05", "initial learning rate")
-      .flag("momentum", "0.9", "SGD momentum")
-      .flag("seed", "1", "seed for initialisation, shuffling and the validation split")
-      .flag("threads", "0", "OpenMP threads (0: all cores)")
-      .flag("hidden", "256,128", "hidden layer widths, comma-separated")
-      .flag("data", "", "folder with the Fashion-MNIST IDX files")
+  examples::add_recipe_flags(cli, "30", "128", "0.05");
+  cli.flag("hidden", "256,128", "hidden layer widths, comma-separated")
       .flag("val", "5000", "training samples held out for validation (the rule reads these)")
       .flag("window", "2", "rule: epochs the marginal gain is measured over")
       .flag("min-rate-fraction", "0.1", "rule: stop below this fraction of the best gain per joule")
@@ -48,8 +42,7 @@ int main(int argc, char** argv) {
       .flag("patience", "1", "rule: epochs below the threshold before deciding")
       .flag("min-epochs", "4", "rule: never decide before this epoch")
       .flag("landing", "5", "rule: epochs of learning-rate annealing before stopping")
-      .toggle("compare-full", "also train the full budget and report the energy saved")
-      .toggle("no-progress", "never draw the progress bar");
+      .toggle("compare-full", "also train the full budget and report the energy saved");
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
@@ -73,7 +66,8 @@ int main(int argc, char** argv) {
       std::string arch;
       auto model = examples::make_mlp(train_set.feature_dim(), cli.i64_list("hidden"),
                                       train_set.num_classes, gen, &arch);
-      optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum")});
+      optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
+                                           .weight_decay = cli.f64("weight-decay")});
       data::DataLoader loader(train_set, {.batch_size = cli.i64("batch"), .shuffle = true,
                                           .seed = seed});
       std::cout << "run=" << name << " model=" << arch << " train_samples=" << train_set.size()

@@ -2,6 +2,7 @@
 // ReLU-maxpool-FC128-FC10 (BatchNorm and Dropout optional), SGD with momentum and a cosine
 // learning rate; one key=value line per epoch with its energy; a checkpoint after every epoch,
 // from which --resume continues a killed run.
+#include <Eigen/Core>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -50,20 +51,12 @@ Cnn make_cnn(Generator& gen, bool batchnorm, double dropout, uint64_t seed) {
 
 int main(int argc, char** argv) {
   examples::Cli cli("fashion_cnn", "Train a small CNN on Fashion-MNIST; one key=value line per epoch.");
-  cli.flag("epochs", "15", "number of epochs")
-      .flag("batch", "64", "batch size")
-      .flag("lr", "0.02", "initial learning rate (cosine decay to 0 over the run)")
-      .flag("momentum", "0.9", "SGD momentum")
-      .flag("weight-decay", "0", "SGD weight decay")
-      .flag("seed", "1", "seed for initialisation, shuffling and dropout")
-      .flag("threads", "0", "OpenMP threads (0: all cores)")
-      .flag("dropout", "0", "dropout probability before the last layer (0: none)")
-      .flag("data", "", "folder with the Fashion-MNIST IDX files")
+  examples::add_recipe_flags(cli, "15", "64", "0.02");
+  cli.flag("dropout", "0", "dropout probability before the last layer (0: none)")
       .flag("checkpoint", "runs/fashion_cnn", "folder for last.h5, written after every epoch "
                                                "('' writes none)")
       .toggle("batchnorm", "BatchNorm2d after each convolution")
-      .toggle("resume", "continue from the checkpoint in --checkpoint (same flags and threads)")
-      .toggle("no-progress", "never draw the progress bar");
+      .toggle("resume", "continue from the checkpoint in --checkpoint (same flags and threads)");
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
@@ -90,7 +83,9 @@ int main(int argc, char** argv) {
     std::cout << "model=cnn params=" << model.num_parameters() << " batchnorm="
               << (cli.on("batchnorm") ? 1 : 0) << " dropout=" << cli.f64("dropout")
               << " train_samples=" << train.size() << " test_samples=" << test.size()
-              << " batch=" << cli.i64("batch") << " threads=" << threads << std::endl;
+              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas=eigen-"
+              << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
+              << " conv=direct" << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout);
     train::Trainer trainer(model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
     trainer.set_scheduler(sched);

@@ -14,17 +14,8 @@ using namespace joule;
 
 int main(int argc, char** argv) {
   examples::Cli cli("fashion_mlp", "Train an MLP on Fashion-MNIST; one key=value line per epoch.");
-  cli.flag("epochs", "10", "number of epochs")
-      .flag("batch", "128", "batch size")
-      .flag("lr", "0.05", "initial learning rate (cosine decay to 0 over the run)")
-      .flag("momentum", "0.9", "SGD momentum")
-      .flag("weight-decay", "0", "SGD weight decay")
-      .flag("seed", "1", "seed for initialisation and shuffling")
-      .flag("threads", "0", "OpenMP threads (0: all cores)")
-      .flag("hidden", "256,128", "hidden layer widths, comma-separated")
-      .flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
-                        "or /usr/share/datasets/fashion-mnist)")
-      .toggle("no-progress", "never draw the progress bar");
+  examples::add_recipe_flags(cli, "10", "128", "0.05");
+  cli.flag("hidden", "256,128", "hidden layer widths, comma-separated");
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {

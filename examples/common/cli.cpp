@@ -111,6 +111,20 @@ std::vector<int64_t> Cli::i64_list(const std::string& name) const {
   return out;
 }
 
+void add_recipe_flags(Cli& cli, const std::string& epochs, const std::string& batch,
+                      const std::string& lr) {
+  cli.flag("epochs", epochs, "number of epochs")
+      .flag("batch", batch, "batch size")
+      .flag("lr", lr, "initial learning rate (cosine decay to 0 over the run)")
+      .flag("momentum", "0.9", "SGD momentum")
+      .flag("weight-decay", "0", "SGD weight decay")
+      .flag("seed", "1", "seed for initialisation, shuffling and dropout")
+      .flag("threads", "0", "OpenMP threads (0: all cores)")
+      .flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
+                        "or /usr/share/datasets/fashion-mnist)")
+      .toggle("no-progress", "never draw the progress bar");
+}
+
 int set_threads(int64_t n) {
   if (n > 0) omp_set_num_threads(static_cast<int>(n));
   return omp_get_max_threads();

@@ -35,6 +35,11 @@ class Cli {
   std::vector<std::string> order_;
 };
 
+// The flags every training example shares, with the example's defaults: --epochs --batch --lr
+// --momentum --weight-decay --seed --threads --data --no-progress.
+void add_recipe_flags(Cli& cli, const std::string& epochs, const std::string& batch,
+                      const std::string& lr);
+
 // Sets the OpenMP thread count when n > 0; returns the count in use.
 int set_threads(int64_t n);
 

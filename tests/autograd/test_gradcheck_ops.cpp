@@ -1,20 +1,16 @@
 // A finite-difference gradient check for every differentiable op.
 #include <gtest/gtest.h>
 
+#include "gradcheck_util.h"
 #include "joule/joule.h"
 
 using namespace joule;
 
 namespace {
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-Tensor input(const Shape& s, uint64_t seed, float low = -1.f, float high = 1.f) {
-  Generator g(seed);
-  Tensor t = Tensor::uniform(s, g, low, high);
-  t.set_requires_grad();
-  return t;
-}
+using test::expect_gradcheck;
+using test::Fn;
+using test::input;
 
 // Values in ±[0.2, 1.2]: away from the kink of relu at 0.
 Tensor away_from_zero(const Shape& s, uint64_t seed) {
@@ -24,11 +20,6 @@ Tensor away_from_zero(const Shape& s, uint64_t seed) {
   for (int64_t i = 0; i < t.numel(); ++i) p[i] = (p[i] < 0 ? -0.2f : 0.2f) + p[i];
   t.set_requires_grad();
   return t;
-}
-
-void expect_gradcheck(const Fn& f, const std::vector<Tensor>& inputs, GradcheckOptions o = {}) {
-  GradcheckResult r = gradcheck(f, inputs, o);
-  EXPECT_TRUE(r.ok) << r.message << " (max abs err " << r.max_abs_err << ")";
 }
 
 }  // namespace

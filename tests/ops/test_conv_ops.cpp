@@ -8,6 +8,7 @@
 #include <numeric>
 #include <random>
 
+#include "gradcheck_util.h"
 #include "joule/joule.h"
 #include "kernels/reference/conv.h"
 #include "test_util.h"
@@ -16,14 +17,9 @@ using namespace joule;
 
 namespace {
 
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-Tensor input(const Shape& s, uint64_t seed, float low = -1.f, float high = 1.f) {
-  Generator g(seed);
-  Tensor t = Tensor::uniform(s, g, low, high);
-  t.set_requires_grad();
-  return t;
-}
+using test::expect_gradcheck;
+using test::Fn;
+using test::input;
 
 // Distinct values 0.05 apart in random order: no window of a max pool holds two values closer than
 // the finite-difference step, so the argmax does not move under perturbation.
@@ -39,11 +35,6 @@ Tensor distinct(const Shape& s, uint32_t seed) {
 
 // A float tensor from a list of values (from_vector's float overload, spelled out).
 Tensor values(std::vector<float> v, const Shape& s) { return Tensor::from_vector(v, s); }
-
-void expect_gradcheck(const Fn& f, const std::vector<Tensor>& inputs, GradcheckOptions o = {}) {
-  GradcheckResult r = gradcheck(f, inputs, o);
-  EXPECT_TRUE(r.ok) << r.message << " (max abs err " << r.max_abs_err << ")";
-}
 
 std::vector<std::string> names(const nn::NamedTensors& list) {
   std::vector<std::string> out;
