@@ -23,11 +23,6 @@ struct RunResult {
   double final_test_acc = 0;  // of the weights the run ends with (restored best, with the rule)
 };
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,9 +54,7 @@ int main(int argc, char** argv) {
     auto run = [&](const data::Dataset& train_set, data::DataLoader* val_loader,
                    std::shared_ptr<train::EnergyAwareStop> stop, examples::Metering& m,
                    const std::string& name) {
-      train::RunInfo info;
-      info.start_time_ms = now_ms();
-      info.source_name = "examples/energy_aware_stop";
+      train::RunInfo info = examples::new_run_info("examples/energy_aware_stop");
       Generator gen(seed);
       std::string arch;
       auto model = examples::make_mlp(train_set.feature_dim(), cli.i64_list("hidden"),

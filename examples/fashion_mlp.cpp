@@ -19,10 +19,7 @@ int main(int argc, char** argv) {
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
-    train::RunInfo info;
-    info.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch()).count();
-    info.source_name = "examples/fashion_mlp";
+    train::RunInfo info = examples::new_run_info("examples/fashion_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));

@@ -37,6 +37,14 @@ void add_metering_flags(Cli& cli, const std::string& default_out) {
                                 "('' writes none)");
 }
 
+train::RunInfo new_run_info(const std::string& source_name) {
+  train::RunInfo info;
+  info.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch()).count();
+  info.source_name = source_name;
+  return info;
+}
+
 Metering start_metering(const Cli& cli, std::ostream& log) {
   energy::MeterOptions mo;
   mo.rapl_root = cli.str("rapl-root");

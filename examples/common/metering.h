@@ -27,6 +27,9 @@ struct Metering {
   std::string out_dir;  // empty: write no files
 };
 
+// A RunInfo for the outputs, stamped with the current time and the program's name.
+train::RunInfo new_run_info(const std::string& source_name);
+
 // Builds the meter from the flags (and JOULE_* environment variables, which the flags override)
 // and prints, once, one `meter ...` line with its source, whether it measures or estimates, and
 // every input of the estimate, plus a `meter_note=` line for each counter it could not use.
