@@ -1,7 +1,6 @@
 #include "joule/optim/adam.h"
 
-#include "joule/ops/dispatch.h"
-#include "kernels/cpu/optim.h"
+#include "joule/ops/optim_update.h"
 
 namespace joule::optim {
 
@@ -25,17 +24,16 @@ AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& o)
 void Adam::step() {
   for_each_with_grad([&](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
     check_grad(p, g);
-    ops::common_device("Adam.step", {p, g});
     if (!s.buf1.defined()) {
       s.buf1 = Tensor::zeros(p.shape(), DType::Float32, p.device());
       s.buf2 = Tensor::zeros(p.shape(), DType::Float32, p.device());
     }
     ++s.step;
-    kernels::cpu::adam_step(p.data<float>(), g.data<float>(), s.buf1.data<float>(),
-                            s.buf2.data<float>(), p.numel(), static_cast<float>(group.lr),
-                            static_cast<float>(options_.beta1), static_cast<float>(options_.beta2),
-                            static_cast<float>(options_.eps),
-                            static_cast<float>(group.weight_decay), decoupled_, s.step);
+    adam_update(p, g, s.buf1, s.buf2,
+                {static_cast<float>(group.lr), static_cast<float>(options_.beta1),
+                 static_cast<float>(options_.beta2), static_cast<float>(options_.eps),
+                 static_cast<float>(group.weight_decay), decoupled_},
+                s.step);
   });
 }
 

@@ -1,7 +1,6 @@
 #include "joule/optim/sgd.h"
 
-#include "joule/ops/dispatch.h"
-#include "kernels/cpu/optim.h"
+#include "joule/ops/optim_update.h"
 
 namespace joule::optim {
 
@@ -20,14 +19,13 @@ void SGD::step() {
   const bool use_momentum = options_.momentum != 0;
   for_each_with_grad([&](Tensor& p, const Tensor& g, ParamState& s, const ParamGroup& group) {
     check_grad(p, g);
-    ops::common_device("SGD.step", {p, g});
     const bool first = !s.buf1.defined();
     if (use_momentum && first) s.buf1 = Tensor::empty(p.shape(), DType::Float32, p.device());
-    kernels::cpu::sgd_step(p.data<float>(), g.data<float>(),
-                           use_momentum ? s.buf1.data<float>() : nullptr, p.numel(),
-                           static_cast<float>(group.lr), static_cast<float>(options_.momentum),
-                           static_cast<float>(options_.dampening),
-                           static_cast<float>(group.weight_decay), options_.nesterov, first);
+    sgd_update(p, g, s.buf1,
+               {static_cast<float>(group.lr), static_cast<float>(options_.momentum),
+                static_cast<float>(options_.dampening), static_cast<float>(group.weight_decay),
+                options_.nesterov},
+               first);
     ++s.step;
   });
 }
