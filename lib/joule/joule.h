@@ -35,3 +35,8 @@
 #include "joule/ops/norm.h"
 #include "joule/ops/pool.h"
 #include "joule/io/checkpoint.h"
+#include "joule/ops/sparse.h"
+#include "joule/prune/dst.h"
+#include "joule/prune/erk.h"
+#include "joule/sparse/pattern.h"
+#include "joule/sparse/sparse_linear.h"

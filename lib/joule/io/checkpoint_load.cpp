@@ -128,6 +128,7 @@ LoadReport load_checkpoint(const std::string& path, nn::Module& model, optim::Op
       dst.copy_(c.src.to(dst.device()));
     }
   }
+  model.state_loaded();
   if (optimizer && options.load_optimizer) detail::apply(plan, *optimizer);
   if (state) *state = std::move(training);
   return report;

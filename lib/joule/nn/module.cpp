@@ -98,3 +98,12 @@ std::string Module::describe(int indent) const {
 }
 
 }  // namespace joule::nn
+
+namespace joule::nn {
+
+void Module::state_loaded() {
+  on_state_loaded();
+  for (auto& [name, child] : children_) child->state_loaded();
+}
+
+}  // namespace joule::nn

@@ -47,8 +47,13 @@ class Module {
   void zero_grad();
   // Multi-line description of the module tree.
   std::string describe(int indent = 0) const;
+  // Tells this module and its children that their tensors were overwritten in place (by
+  // io::load_checkpoint), so modules holding state derived from them refresh it.
+  void state_loaded();
 
  protected:
+  // Refreshes state derived from parameters/buffers (e.g. SparseLinear's CSC view).
+  virtual void on_state_loaded() {}
   Tensor register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
   Tensor register_buffer(const std::string& name, Tensor t);
   template <class M>

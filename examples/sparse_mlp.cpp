@@ -1,0 +1,134 @@
+// Fashion-MNIST MLP trained dense or sparse: --method dense | static (random ERK pattern, fixed)
+// | gmp (dense layers pruned gradually by magnitude, Zhu & Gupta) | set | rigl (dynamic sparse
+// training on true sparse storage). One key=value line per epoch with nnz= and its energy.
+#include <iostream>
+#include <sstream>
+
+#include "common/cli.h"
+#include "common/metering.h"
+#include "common/mlp.h"
+#include "datasets/fashion_mnist.h"
+#include "joule/joule.h"
+
+using namespace joule;
+
+namespace {
+
+// Adds nnz= and density= (of the weights, biases not counted) to every epoch line.
+class NnzField : public train::Callback {
+ public:
+  explicit NnzField(nn::Module& model) : model_(model) {}
+  void on_epoch_end(train::Trainer&, train::EpochRecord& r) override {
+    const int64_t nnz = examples::weight_nnz(model_);
+    r.set("nnz", static_cast<double>(nnz), 0);
+    r.set("density", static_cast<double>(nnz) / examples::dense_weight_count(model_), 4);
+  }
+
+ private:
+  nn::Module& model_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  examples::Cli cli("sparse_mlp",
+                    "Train a dense or sparse MLP on Fashion-MNIST; one key=value line per epoch.");
+  examples::add_recipe_flags(cli, "10", "128", "0.05");
+  cli.flag("hidden", "256,128", "hidden layer widths, comma-separated")
+      .flag("sparsity", "0.9", "fraction of the weights removed (ERK layer densities)")
+      .flag("method", "rigl", "dense | static | gmp | set | rigl")
+      .flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch")
+      .flag("set-regrowth", "zero", "SET: regrown weights start at zero or random")
+      .flag("delta-t", "100", "RigL: steps between connectivity updates")
+      .flag("alpha", "0.3", "RigL: initial drop fraction (cosine decay)")
+      .flag("prune-begin", "1", "gmp: first epoch boundary that prunes (0 = from the start)")
+      .flag("prune-end", "7", "gmp: epoch boundary by which the final sparsity is reached")
+      .flag("prune-every", "100", "gmp: steps between pruning events");
+  examples::add_metering_flags(cli, "runs");
+  cli.parse(argc, argv);
+  try {
+    train::RunInfo info = examples::new_run_info("examples/sparse_mlp");
+    const int threads = examples::set_threads(cli.i64("threads"));
+    const std::string method = cli.str("method");
+    const double sparsity = cli.f64("sparsity");
+    JOULE_CHECK(method == "dense" || method == "static" || method == "gmp" || method == "set" ||
+                    method == "rigl",
+                "sparse_mlp: --method must be dense, static, gmp, set or rigl, got '", method, "'");
+    JOULE_CHECK(cli.str("set-regrowth") == "zero" || cli.str("set-regrowth") == "random",
+                "sparse_mlp: --set-regrowth must be zero or random, got '", cli.str("set-regrowth"),
+                "'");
+    JOULE_CHECK(sparsity >= 0 && sparsity < 1, "sparse_mlp: --sparsity must be in [0, 1), got ",
+                sparsity);
+    data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
+    data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
+    const std::vector<int64_t> hidden = cli.i64_list("hidden");
+    const int64_t epochs = cli.i64("epochs");
+    const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
+
+    Generator gen(seed);
+    std::string arch;
+    std::shared_ptr<nn::Sequential> model;
+    std::string densities_text;
+    const bool born_sparse = method == "static" || method == "set" || method == "rigl";
+    if (born_sparse && sparsity > 0) {
+      const std::vector<double> d = prune::erk_densities(
+          examples::mlp_weight_shapes(train.feature_dim(), hidden, train.num_classes),
+          1 - sparsity);
+      std::ostringstream text;
+      for (size_t l = 0; l < d.size(); ++l) text << (l ? "," : "") << d[l];
+      densities_text = text.str();
+      model = examples::make_sparse_mlp(train.feature_dim(), hidden, train.num_classes, d, gen,
+                                        &arch);
+    } else {
+      model = examples::make_mlp(train.feature_dim(), hidden, train.num_classes, gen, &arch);
+    }
+    optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
+                                         .weight_decay = cli.f64("weight-decay")});
+    auto sched = std::make_shared<optim::Scheduler>(
+        opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
+    data::DataLoader train_loader(train,
+                                  {.batch_size = cli.i64("batch"), .shuffle = true, .seed = seed});
+    data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+
+    std::cout << "model=" << arch << " method=" << method << " sparsity=" << sparsity
+              << " nnz=" << examples::weight_nnz(*model)
+              << " dense_weights=" << examples::dense_weight_count(*model)
+              << (densities_text.empty() ? "" : " layer_densities=" + densities_text)
+              << " train_samples=" << train.size() << " batch=" << cli.i64("batch")
+              << " threads=" << threads << std::endl;
+    examples::Metering metering = examples::start_metering(cli, std::cout);
+    train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
+    trainer.set_scheduler(sched);
+    if (method == "set")
+      trainer.add_callback(std::make_shared<prune::SET>(
+          *model, prune::SETOptions{.zeta = cli.f64("zeta"), .seed = seed + 1,
+                                .regrowth = cli.str("set-regrowth") == "random"
+                                                ? prune::SetRegrowth::Random
+                                                : prune::SetRegrowth::Zero}));
+    if (method == "rigl")
+      trainer.add_callback(std::make_shared<prune::RigL>(
+          *model, prune::RigLOptions{.delta_t = cli.i64("delta-t"), .alpha = cli.f64("alpha")}));
+    trainer.add_callback(std::make_shared<NnzField>(*model));
+    trainer.add_callback(metering.callback);
+    const auto& history = trainer.fit(train_loader, &test_loader);
+    double total_s = 0;
+    for (const auto& r : history) total_s += r.train_s;
+    if (!history.empty())
+      std::cout << "done method=" << method << " sparsity=" << sparsity
+                << " epochs=" << history.size() << " test_acc=" << history.back().test_acc
+                << " nnz=" << examples::weight_nnz(*model) << " total_train_s=" << total_s
+                << " joules=" << metering.callback->cumulative_joules()
+                << " energy_source=" << metering.meter->source()
+                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << std::endl;
+    for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "hidden",
+                          "sparsity", "method"})
+      info.params.emplace_back(k, cli.str(k));
+    info.params.emplace_back("threads", std::to_string(threads));
+    examples::write_outputs(metering, info, "sparse_mlp_" + method, -1, {}, std::cout);
+  } catch (const Error& e) {
+    std::cerr << "sparse_mlp: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}

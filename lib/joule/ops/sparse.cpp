@@ -1,0 +1,70 @@
+#include "joule/ops/sparse.h"
+
+#include "joule/autograd/grad_mode.h"
+#include "joule/autograd/node.h"
+#include "joule/ops/dispatch.h"
+#include "joule/ops/elementwise.h"
+#include "joule/ops/linalg.h"
+#include "joule/ops/reduce.h"
+#include "kernels/cpu/sparse.h"
+
+namespace joule {
+
+Tensor sparse_linear(const Tensor& x, const std::shared_ptr<const sparse::Pattern>& pattern,
+                     const Tensor& values, const Tensor& bias,
+                     const std::shared_ptr<DenseGradCapture>& capture) {
+  ops::common_device("sparse_linear", {x, values, bias});
+  JOULE_CHECK(pattern != nullptr, "sparse_linear: no pattern");
+  check_float(x, "sparse_linear", "input");
+  const sparse::Pattern& p = *pattern;
+  const int64_t OUT = p.rows(), IN = p.cols();
+  JOULE_CHECK(values.dim() == 1 && values.numel() == p.nnz(), "sparse_linear: values must be (",
+              p.nnz(), ") to match the pattern's nnz, got ", values.shape());
+  JOULE_CHECK(x.dim() >= 1 && x.size(-1) == IN, "sparse_linear: input ", x.shape(), " has ",
+              x.dim() ? x.size(-1) : 0, " features, the ", OUT, "x", IN, " weight expects ", IN);
+  if (bias.defined())
+    JOULE_CHECK(bias.dim() == 1 && bias.size(0) == OUT, "sparse_linear: bias must be (", OUT,
+                "), got ", bias.shape());
+  const int64_t B = x.numel() / IN;
+  Tensor x2 = ops::contiguous_float(x.detach(), "sparse_linear", "input").reshape(Shape{B, IN});
+  Tensor v = ops::contiguous_float(values.detach(), "sparse_linear", "values");
+  Tensor b = bias.defined() ? ops::contiguous_float(bias.detach(), "sparse_linear", "bias")
+                            : Tensor();
+  std::vector<int64_t> out_dims = x.shape().dims();
+  out_dims.back() = OUT;
+  Tensor out = Tensor::empty(Shape(out_dims), DType::Float32, x.device());
+  kernels::cpu::spmm_forward(out.data<float>(), x2.data<float>(), p.row_ptr(),
+                             p.nnz() ? p.col() : nullptr, v.data<float>(),
+                             b.defined() ? b.data<float>() : nullptr, B, IN, OUT);
+  return record(
+      "sparse_linear", out, {x, values, bias},
+      [x2, v, pattern, capture, xs = x.shape(), B, IN, OUT](const Tensor& g, const Needs& n) {
+        const sparse::Pattern& p = *pattern;
+        Tensor g2 = ops::contiguous_float(g, "sparse_linear backward", "gradient")
+                        .reshape(Shape{B, OUT});
+        Tensor gx, gv, gb;
+        if (n[0]) {
+          gx = Tensor::empty(Shape{B, IN}, DType::Float32, g.device());
+          kernels::cpu::spmm_backward_input(gx.data<float>(), g2.data<float>(), p.csc_col_ptr(),
+                                            p.csc_row(), p.csc_perm(), v.data<float>(), B, IN,
+                                            OUT);
+          gx = gx.reshape(xs);
+        }
+        if (n[1]) {
+          gv = Tensor::empty(Shape{p.nnz()}, DType::Float32, g.device());
+          kernels::cpu::spmm_backward_weight(gv.data<float>(), g2.data<float>(),
+                                             x2.data<float>(), p.row_ptr(),
+                                             p.nnz() ? p.col() : nullptr, B, IN, OUT, false);
+        }
+        if (n[2]) gb = sum(g2, 0);
+        if (capture && capture->enabled) {
+          NoGradGuard no_grad;
+          Tensor dense = matmul(g2.t(), x2);
+          if (capture->grad.defined()) add_(capture->grad, dense);
+          else capture->grad = dense;
+        }
+        return grads{gx, gv, gb};
+      });
+}
+
+}  // namespace joule
