@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
       .flag("sparsity", "0.9", "fraction of the weights removed (ERK layer densities)")
       .flag("method", "rigl", "dense | static | gmp | set | rigl")
       .flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch")
+      .flag("set-schedule", "cosine", "SET: constant (zeta every epoch, Mocanu et al.) or cosine "
+            "(zeta decays by a cosine, evolution stops at 75% of the epochs: RigL's schedule)")
       .flag("set-regrowth", "zero", "SET: regrown weights start at zero or random")
       .flag("delta-t", "100", "RigL: steps between connectivity updates")
       .flag("alpha", "0.3", "RigL: initial drop fraction (cosine decay)")
@@ -57,6 +59,9 @@ int main(int argc, char** argv) {
     JOULE_CHECK(cli.str("set-regrowth") == "zero" || cli.str("set-regrowth") == "random",
                 "sparse_mlp: --set-regrowth must be zero or random, got '", cli.str("set-regrowth"),
                 "'");
+    JOULE_CHECK(cli.str("set-schedule") == "constant" || cli.str("set-schedule") == "cosine",
+                "sparse_mlp: --set-schedule must be constant or cosine, got '",
+                cli.str("set-schedule"), "'");
     JOULE_CHECK(sparsity >= 0 && sparsity < 1, "sparse_mlp: --sparsity must be in [0, 1), got ",
                 sparsity);
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
@@ -104,7 +109,8 @@ int main(int argc, char** argv) {
           *model, prune::SETOptions{.zeta = cli.f64("zeta"), .seed = seed + 1,
                                 .regrowth = cli.str("set-regrowth") == "random"
                                                 ? prune::SetRegrowth::Random
-                                                : prune::SetRegrowth::Zero}));
+                                                : prune::SetRegrowth::Zero,
+                                .anneal = cli.str("set-schedule") == "cosine"}));
     if (method == "rigl")
       trainer.add_callback(std::make_shared<prune::RigL>(
           *model, prune::RigLOptions{.delta_t = cli.i64("delta-t"), .alpha = cli.f64("alpha")}));

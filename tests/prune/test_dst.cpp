@@ -167,3 +167,25 @@ TEST(Dst, RefusesAModelWithoutSparseLayers) {
 
 }  // namespace
 }  // namespace joule::prune
+
+namespace joule::prune {
+namespace {
+
+TEST(Set, ZetaIsConstantOrCosineAnnealedToTheEndFraction) {
+  auto net = std::make_shared<nn::Sequential>();
+  Generator gen(1);
+  net->push_back(std::make_shared<nn::SparseLinear>(nn::SparseLinearOptions{.in = 8, .out = 4, .density = 0.5}, gen));
+  SET constant(*net, {.zeta = 0.3});
+  EXPECT_EQ(constant.zeta_at(1, 10), 0.0) << "nothing to evolve before the first epoch";
+  EXPECT_EQ(constant.zeta_at(2, 10), 0.3);
+  EXPECT_EQ(constant.zeta_at(10, 10), 0.3);
+  SET cosine(*net, {.zeta = 0.3, .anneal = true, .end_fraction = 0.75});
+  // evolution t = epoch - 1 of t_end = 7.5
+  EXPECT_NEAR(cosine.zeta_at(2, 10), 0.15 * (1 + std::cos(M_PI / 7.5)), 1e-12);
+  EXPECT_NEAR(cosine.zeta_at(5, 10), 0.15 * (1 + std::cos(M_PI * 4 / 7.5)), 1e-12);
+  EXPECT_EQ(cosine.zeta_at(9, 10), 0.0);
+  test::expect_has(test::error_of([&] { cosine.evolve(nullptr, 1.5); }), "zeta must be in [0, 1), got 1.5");
+}
+
+}  // namespace
+}  // namespace joule::prune

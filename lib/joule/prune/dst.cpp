@@ -55,15 +55,25 @@ SET::SET(nn::Module& model, const SETOptions& o)
   JOULE_CHECK(!layers_.empty(), "SET: the model has no SparseLinear layer to evolve");
 }
 
+double SET::zeta_at(int64_t epoch, int64_t epochs) const {
+  if (epoch <= 1) return 0;
+  if (!options_.anneal) return options_.zeta;
+  // evolution steps happen after epochs 1, 2, ...: the t-th one at training fraction t/epochs
+  const double t = static_cast<double>(epoch - 1), t_end = options_.end_fraction * epochs;
+  return t >= t_end ? 0 : options_.zeta / 2 * (1 + std::cos(M_PI * t / t_end));
+}
+
 void SET::on_epoch_begin(train::Trainer& trainer, int64_t epoch) {
-  last_rewired_ = epoch > 1 ? evolve(&trainer.optimizer()) : 0;
+  const double zeta = zeta_at(epoch, trainer.options().epochs);
+  last_rewired_ = zeta > 0 ? evolve(&trainer.optimizer(), zeta) : 0;
 }
 
 void SET::on_epoch_end(train::Trainer&, train::EpochRecord& record) {
   record.set("rewired", static_cast<double>(last_rewired_), 0);
 }
 
-int64_t SET::evolve(optim::Optimizer* optimizer) {
+int64_t SET::evolve(optim::Optimizer* optimizer, double zeta) {
+  JOULE_CHECK(zeta >= 0 && zeta < 1, "SET: zeta must be in [0, 1), got ", zeta);
   int64_t total = 0;
   for (auto& [name, layer] : layers_) {
     const sparse::Pattern& p = layer->pattern();
@@ -79,7 +89,7 @@ int64_t SET::evolve(optim::Optimizer* optimizer) {
     }
     nn::Rewiring change;
     auto take = [&](const std::vector<float>& score, const std::vector<int64_t>& idx) {
-      const auto k = static_cast<int64_t>(options_.zeta * static_cast<double>(score.size()));
+      const auto k = static_cast<int64_t>(zeta * static_cast<double>(score.size()));
       for (int64_t i : smallest_k(score, k)) change.drop.push_back(idx[static_cast<size_t>(i)]);
     };
     take(pos_score, pos_idx);

@@ -29,6 +29,10 @@ struct SETOptions {
   double zeta = 0.3;   // fraction of each sign's weights replaced per epoch
   uint64_t seed = 0;   // where regrown connections go and their initial values
   SetRegrowth regrowth = SetRegrowth::Zero;
+  // false: ζ every epoch (Mocanu et al.). true: ζ decays by a cosine over the epochs and
+  // evolution stops at end_fraction of training, the schedule RigL's paper gives SET too.
+  bool anneal = false;
+  double end_fraction = 0.75;
 };
 
 // SET: before every epoch after the first, per layer, drop the ζ fraction of the smallest
@@ -41,8 +45,11 @@ class SET : public train::Callback {
   SET(nn::Module& model, const SETOptions& options);
   void on_epoch_begin(train::Trainer& trainer, int64_t epoch) override;
   void on_epoch_end(train::Trainer& trainer, train::EpochRecord& record) override;
-  // One SET step on every layer; returns how many entries were replaced.
-  int64_t evolve(optim::Optimizer* optimizer);
+  // One SET step on every layer with drop fraction `zeta`; returns how many entries were replaced.
+  int64_t evolve(optim::Optimizer* optimizer, double zeta);
+  int64_t evolve(optim::Optimizer* optimizer) { return evolve(optimizer, options_.zeta); }
+  // ζ before `epoch` (1-based) of `epochs`: 0 before epoch 2.
+  double zeta_at(int64_t epoch, int64_t epochs) const;
 
  private:
   std::vector<std::pair<std::string, nn::SparseLinear*>> layers_;
