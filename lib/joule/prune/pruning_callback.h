@@ -21,7 +21,7 @@ namespace joule::prune {
 struct PruningCallbackOptions {
   // The parameters to prune; empty: every parameter of two or more dimensions
   // (prunable_parameters: the weights, not the biases).
-  std::vector<std::string> names;
+  std::vector<std::string> names = {};
   // true: one magnitude threshold across `names` (global_magnitude_to_sparsity); false: each
   // parameter pruned to the schedule's sparsity on its own (magnitude_to_sparsity).
   bool global = false;
