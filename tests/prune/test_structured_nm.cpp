@@ -45,7 +45,8 @@ TEST(PruneStructured, RemovesWholeRowsWithTheSmallestL2Norm) {
 TEST(PruneStructured, TheNormOrderDecides) {
   // Row 0 = [3, 0, 0, 0]: L1 3, L2 3, Linf 3. Row 1 = [1, 1, 1, 1]: L1 4, L2 2, Linf 1.
   const std::vector<float> w = {3, 0, 0, 0, 1, 1, 1, 1};
-  for (auto [n, pruned_row] : {std::pair{1.0, 0}, std::pair{2.0, 1}, std::pair{double(INFINITY), 1}}) {
+  for (auto [n, pruned_row] :
+       {std::pair{1.0, 0}, std::pair{2.0, 1}, std::pair{double(INFINITY), 1}}) {
     auto m = test::two_layers(4, 2, 2);
     test::set_values(*m, "0.weight", w);
     prune::ln_structured(*m, "0.weight", 1, n, 0);

@@ -142,7 +142,8 @@ void Module::remove_mask(const std::string& param_name) {
   auto [owner, local] = owner_of_parameter(param_name, "remove_mask");
   const std::string buffer = local + "_mask";
   auto& bufs = owner->buffers_;
-  auto it = std::find_if(bufs.begin(), bufs.end(), [&](const auto& nt) { return nt.first == buffer; });
+  auto it = std::find_if(bufs.begin(), bufs.end(),
+                         [&](const auto& nt) { return nt.first == buffer; });
   JOULE_CHECK(it != bufs.end(), "remove_mask: parameter '", param_name, "' has no mask");
   bufs.erase(it);
   for (auto& [n, t] : owner->params_)

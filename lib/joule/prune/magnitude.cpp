@@ -36,8 +36,8 @@ void prune_smallest(nn::Module& model, Concat& c, int64_t k) {
   size_t offset = 0;
   for (const auto& h : c.params) {
     const auto begin = c.mask.begin() + static_cast<std::ptrdiff_t>(offset);
-    detail::write_mask(model, h.name,
-                       std::vector<float>(begin, begin + static_cast<std::ptrdiff_t>(h.mask.size())));
+    const auto end = begin + static_cast<std::ptrdiff_t>(h.mask.size());
+    detail::write_mask(model, h.name, std::vector<float>(begin, end));
     offset += h.mask.size();
   }
 }

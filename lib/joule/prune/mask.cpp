@@ -79,7 +79,9 @@ std::vector<int64_t> smallest_alive(const std::vector<double>& score,
 }
 
 int64_t count_alive(const std::vector<float>& mask) {
-  return static_cast<int64_t>(std::count_if(mask.begin(), mask.end(), [](float m) { return m != 0.f; }));
+  int64_t n = 0;
+  for (float m : mask) n += m != 0.f;
+  return n;
 }
 
 void write_mask(nn::Module& model, const std::string& name, const std::vector<float>& mask) {

@@ -1,6 +1,7 @@
 // Pruning masks as torch.nn.utils.prune keeps them: a 0/1 float32 tensor beside a named parameter
 // (the buffer "<name>_mask" of the module that owns it, see nn::Module::register_mask), attached
-// to the parameter so every optimizer step keeps the pruned entries at exactly 0 (optim/optimizer.h).
+// to the parameter so every optimizer step keeps the pruned entries at exactly 0
+// (optim/optimizer.h).
 // Pruning again combines with the mask already there: a fraction applies to the entries still
 // unpruned, and a pruned entry is never revived (replace_mask excepted, for dynamic sparse
 // training). Checkpoints save the masks; to load a pruned checkpoint into a fresh model, give its

@@ -51,9 +51,9 @@ bool is_nm_sparse(const Tensor& t, int64_t n, int64_t m) {
   row_length(t.shape(), n, m, "prune::is_nm_sparse", t.str());
   const std::vector<float> v = t.to_vector<float>();
   for (size_t g = 0; g < v.size(); g += static_cast<size_t>(m)) {
-    const auto end = v.begin() + static_cast<std::ptrdiff_t>(g) + m;
-    if (std::count_if(v.begin() + static_cast<std::ptrdiff_t>(g), end, [](float x) { return x != 0.f; }) > n)
-      return false;
+    int64_t nonzero = 0;
+    for (size_t i = g; i < g + static_cast<size_t>(m); ++i) nonzero += v[i] != 0.f;
+    if (nonzero > n) return false;
   }
   return true;
 }

@@ -4,7 +4,8 @@
 // lies in [begin_step, end_step] and (step - begin_step) % frequency == 0.
 //
 // PolynomialDecay is Zhu & Gupta's gradual magnitude pruning (2017):
-//   s(t) = s_f + (s_i - s_f) * (1 - p)^power,  p = clamp((t - begin_step) / (end_step - begin_step), 0, 1)
+//   s(t) = s_f + (s_i - s_f) * (1 - p)^power
+//   p    = clamp((t - begin_step) / (end_step - begin_step), 0, 1)
 // with power 3, pruning every `frequency` steps (their Δt; end_step = t0 + n Δt).
 #pragma once
 

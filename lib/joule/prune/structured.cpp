@@ -22,7 +22,9 @@ void ln_structured(nn::Module& model, const std::string& name, Amount amount, do
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < d; ++i) outer *= shape[i];
   for (int64_t i = d + 1; i < shape.dim(); ++i) inner *= shape[i];
-  auto at = [&](int64_t o, int64_t j, int64_t i) { return static_cast<size_t>((o * size + j) * inner + i); };
+  auto at = [&](int64_t o, int64_t j, int64_t i) {
+    return static_cast<size_t>((o * size + j) * inner + i);
+  };
 
   std::vector<double> norm(static_cast<size_t>(size), 0.0);
   std::vector<float> alive(static_cast<size_t>(size), 0.f);
