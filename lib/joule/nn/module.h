@@ -51,6 +51,20 @@ class Module {
   // io::load_checkpoint), so modules holding state derived from them refresh it.
   void state_loaded();
 
+  // ---- pruning masks (lib/joule/prune/ builds on these) ------------------------------------
+  // The mask of parameter `param_name` (dotted): a 0/1 float32 buffer "<name>_mask" registered on
+  // the module that owns the parameter ("0.weight" gets "0.weight_mask") and attached to the
+  // parameter (Tensor::mask()), so optimizers keep its pruned entries at zero. The buffer IS the
+  // mask tensor: a checkpoint saves it, and loading one restores it in place. The first call
+  // registers an all-ones mask (or the one already attached with Tensor::set_mask); later calls
+  // return the same tensor. Throws naming the parameter when there is none of that name.
+  Tensor register_mask(const std::string& param_name);
+  // Drops the mask buffer and detaches the mask from the parameter; the parameter's values stay.
+  // Throws when the parameter has no registered mask.
+  void remove_mask(const std::string& param_name);
+  // The parameters that carry a mask, each with its mask, in registration order.
+  NamedTensors named_masks() const;
+
  protected:
   // Refreshes state derived from parameters/buffers (e.g. SparseLinear's CSC view).
   virtual void on_state_loaded() {}
@@ -65,6 +79,9 @@ class Module {
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> m);
   void collect(const std::string& prefix, bool params, NamedTensors& out) const;
+  // The module that owns the dotted parameter `name` and the parameter's local name; throws
+  // naming `op` and listing the known parameters when there is none.
+  std::pair<Module*, std::string> owner_of_parameter(const std::string& name, const char* op);
 
   NamedTensors params_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;

@@ -1,5 +1,8 @@
 #include "joule/optim/optimizer.h"
 
+#include "joule/autograd/grad_mode.h"
+#include "joule/ops/elementwise.h"
+
 namespace joule::optim {
 
 std::vector<ParamGroup> single_group(std::vector<Tensor> params) {
@@ -29,6 +32,29 @@ Optimizer::Optimizer(std::vector<ParamGroup> groups, double default_lr,
 void Optimizer::zero_grad() {
   for (auto& g : groups_)
     for (auto& p : g.params) p.set_grad(Tensor());
+}
+
+void Optimizer::reset_state() {
+  for (auto& g : groups_) g.state.assign(g.params.size(), ParamState{});
+}
+
+Tensor Optimizer::mask_gradient(Tensor& param, const Tensor& grad) const {
+  check_grad(param, grad);
+  const Tensor mask = param.mask();
+  JOULE_CHECK(mask.shape() == param.shape() && mask.dtype() == DType::Float32, name_,
+              ": the pruning mask ", mask.str(), " does not match its parameter ", param.str());
+  NoGradGuard no_grad;
+  Tensor masked = mul(grad, mask);
+  param.set_grad(masked);
+  return masked;
+}
+
+void Optimizer::mask_after_step(Tensor& param, ParamState& state) const {
+  NoGradGuard no_grad;
+  const Tensor mask = param.mask();
+  param.copy_(mul(param, mask));
+  for (Tensor* buf : {&state.buf1, &state.buf2})
+    if (buf->defined()) buf->copy_(mul(*buf, mask));
 }
 
 void Optimizer::check_grad(const Tensor& param, const Tensor& grad) const {
