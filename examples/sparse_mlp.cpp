@@ -114,6 +114,19 @@ int main(int argc, char** argv) {
     if (method == "rigl")
       trainer.add_callback(std::make_shared<prune::RigL>(
           *model, prune::RigLOptions{.delta_t = cli.i64("delta-t"), .alpha = cli.f64("alpha")}));
+    if (method == "gmp") {
+      // Zhu & Gupta: from 0 to the final sparsity, every --prune-every steps between the two
+      // epoch boundaries, s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3; each layer on its own.
+      const int64_t spe = train_loader.num_batches(), every = cli.i64("prune-every");
+      const int64_t t0 = cli.i64("prune-begin") * spe;
+      const int64_t n = (cli.i64("prune-end") * spe - t0) / every;
+      JOULE_CHECK(n > 0, "sparse_mlp: --prune-end must come after --prune-begin by at least one "
+                  "--prune-every, got ", cli.i64("prune-begin"), " .. ", cli.i64("prune-end"));
+      auto schedule = std::make_shared<prune::PolynomialDecay>(
+          prune::PolynomialDecay::zhu_gupta(0, sparsity, t0, n, every));
+      std::cout << "schedule=" << schedule->str() << std::endl;
+      trainer.add_callback(std::make_shared<prune::PruningCallback>(schedule));
+    }
     trainer.add_callback(std::make_shared<NnzField>(*model));
     trainer.add_callback(metering.callback);
     const auto& history = trainer.fit(train_loader, &test_loader);
@@ -127,6 +140,20 @@ int main(int argc, char** argv) {
                 << " energy_source=" << metering.meter->source()
                 << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
                 << std::endl;
+    if (method == "gmp" && !history.empty()) {
+      // Realise the savings: the pruned dense layers become SparseLinear layers (same function).
+      auto sparse_model = std::make_shared<nn::Sequential>();
+      for (size_t i = 0; i < model->size(); ++i) {
+        if (auto* lin = dynamic_cast<nn::Linear*>((*model)[i].get()))
+          sparse_model->push_back(nn::SparseLinear::from_dense(*lin));
+        else
+          sparse_model->push_back((*model)[i]);
+      }
+      train::Trainer eval(*sparse_model, opt, {.epochs = 0, .progress = false, .quiet = true});
+      const train::EvalResult r = eval.evaluate(test_loader);
+      std::cout << "converted=SparseLinear nnz=" << examples::weight_nnz(*sparse_model)
+                << " test_acc=" << r.accuracy << std::endl;
+    }
     for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "hidden",
                           "sparsity", "method"})
       info.params.emplace_back(k, cli.str(k));

@@ -40,3 +40,4 @@
 #include "joule/prune/erk.h"
 #include "joule/sparse/pattern.h"
 #include "joule/sparse/sparse_linear.h"
+#include "joule/prune/prune.h"
