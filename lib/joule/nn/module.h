@@ -45,6 +45,11 @@ class Module {
   bool is_training() const { return training_; }
   // Sets every parameter's gradient to undefined (PyTorch's set_to_none).
   void zero_grad();
+  // Moves every parameter and buffer of this module and its children to `device`, in place: the
+  // same Tensor objects now hold their data there (with their gradients and pruning masks), so
+  // an optimizer holding them, made before or after, keeps working. Optimizer state made
+  // before (momentum buffers) is not moved: move the model before the first step.
+  Module& to(Device device);
   // Multi-line description of the module tree.
   std::string describe(int indent = 0) const;
 
