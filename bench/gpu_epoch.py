@@ -138,13 +138,15 @@ def main():
             rows.append({"model": model, "side": s.name, "median_epoch_s": f"{s.median_s():.4f}",
                          "median_joules": f"{s.median_j():.2f}", "final_test_acc": s.final_acc(),
                          "command": shlex.join(s.cmd)})
-            md.append(f"| {s.name} | {s.median_s():.4f} | {s.median_j():.2f} | {s.final_acc():.2f} |")
+            md.append(f"| {s.name} | {s.median_s():.4f} | {s.median_j():.2f} "
+                      f"| {s.final_acc():.2f} |")
         md.append("")
         ratio_torch = gpu.median_s() / by["torch-gpu"].median_s()
         md.append(f"Joule GPU / PyTorch GPU epoch time: **{ratio_torch:.2f}**")
         if "joule-cpu" in by:
             speedup = by["joule-cpu"].median_s() / gpu.median_s()
-            md.append(f"Joule CPU ({args.threads} threads) / Joule GPU epoch time: **{speedup:.1f}x**")
+            md.append(f"Joule CPU ({args.threads} threads) / Joule GPU epoch time: "
+                      f"**{speedup:.1f}x**")
         md.append("")
         print("\n".join(md[-12:]), flush=True)
     with open(os.path.join(ROOT, args.results_dir, "gpu_epoch.csv"), "w", newline="") as f:

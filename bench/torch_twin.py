@@ -105,7 +105,7 @@ def loaded_blas():
 
 
 class NvmlEnergy:
-    """The total-energy counter of GPU 0 through libnvidia-ml (ctypes), in joules; None if absent."""
+    """GPU 0's total-energy counter through libnvidia-ml (ctypes), in joules; None if absent."""
 
     def __init__(self):
         import ctypes
