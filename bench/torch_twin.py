@@ -8,13 +8,16 @@ as float32), reshuffled each epoch, cross-entropy, SGD momentum 0.9 with CosineA
   cnn:           conv 5x5 1->16 (pad 2), ReLU, maxpool 2, conv 5x5 16->32 (pad 2), ReLU, maxpool 2,
                  flatten, linear 1568->128, ReLU, linear 128->10 on (N, 1, 28, 28) images;
                  batch 64, lr 0.02
---batch, --lr and --weight-decay override them.
+--batch, --lr and --weight-decay override them. --device cuda trains on the GPU (the data stay
+in host memory and each batch is copied over, as Joule's trainer does) and adds the GPU's energy
+over the epoch's training and evaluation, read from NVML's total-energy counter.
 
 Output, one `key=value` line each:
   blas=<BLAS libraries mapped into this process> blas_dir=<their folder> torch=<version>
     threads=<n> openblas_threads=<n> omp_wait_policy=<see set_thread_environment>
     model=<mlp|cnn> batch=<n> lr=<x> weight_decay=<x>
   epoch=1 loss=0.5123 train_s=1.234 test_acc=84.12     (one per epoch)
+    [gpu_joules=123.4  with --device cuda, when NVML is readable]
 train_s is the wall time of that epoch's training loop only (not the evaluation); loss is the
 mean training loss over the epoch; test_acc is in percent.
 
@@ -101,6 +104,37 @@ def loaded_blas():
     return ("+".join(names) or "none"), (",".join(dirs) or "none")
 
 
+class NvmlEnergy:
+    """GPU 0's total-energy counter through libnvidia-ml (ctypes), in joules; None if absent."""
+
+    def __init__(self):
+        import ctypes
+        try:
+            self.lib = ctypes.CDLL("libnvidia-ml.so.1")
+            if self.lib.nvmlInit_v2() != 0:
+                raise OSError("nvmlInit_v2 failed")
+            self.device = ctypes.c_void_p()
+            if self.lib.nvmlDeviceGetHandleByIndex_v2(0, ctypes.byref(self.device)) != 0:
+                raise OSError("no GPU 0")
+            self.ctypes = ctypes
+            self.read()
+        except (OSError, AttributeError):
+            self.lib = None
+
+    def read(self):
+        if self.lib is None:
+            return None
+        mj = self.ctypes.c_ulonglong()
+        if self.lib.nvmlDeviceGetTotalEnergyConsumption(self.device, self.ctypes.byref(mj)) != 0:
+            return None
+        return mj.value / 1000.0
+
+
+def synchronize(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 def make_model(model):
     if model == "mlp":
         return nn.Sequential(
@@ -115,13 +149,13 @@ def make_model(model):
         nn.Linear(128, 10))
 
 
-def evaluate(model, x, y, batch=1000):
+def evaluate(model, x, y, device, batch=1000):
     model.eval()
     correct = 0
     with torch.no_grad():
         for start in range(0, len(x), batch):
-            logits = model(x[start:start + batch])
-            correct += (logits.argmax(dim=1) == y[start:start + batch]).sum().item()
+            logits = model(x[start:start + batch].to(device))
+            correct += (logits.argmax(dim=1).cpu() == y[start:start + batch]).sum().item()
     model.train()
     return 100.0 * correct / len(x)
 
@@ -143,7 +177,12 @@ def main():
     parser.add_argument("--data", default=DATA_DIR, help="folder of the Fashion-MNIST .gz files")
     parser.add_argument("--tuned-threads", action="store_true",
                         help="OMP_WAIT_POLICY=PASSIVE and OPENBLAS_NUM_THREADS=--threads")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="where to train (default cpu)")
     args = parser.parse_args()
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("torch_twin: --device cuda: torch.cuda.is_available() is False")
+    device = torch.device(args.device)
     default_batch, default_lr = DEFAULTS[args.model]
     batch = args.batch if args.batch is not None else default_batch
     lr = args.lr if args.lr is not None else default_lr
@@ -155,12 +194,16 @@ def main():
           f"threads={torch.get_num_threads()} "
           f"openblas_threads={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')} "
           f"omp_wait_policy={os.environ.get('OMP_WAIT_POLICY', 'unset')} "
-          f"model={args.model} batch={batch} lr={lr} weight_decay={args.weight_decay}", flush=True)
+          f"model={args.model} batch={batch} lr={lr} weight_decay={args.weight_decay} "
+          f"device={args.device}"
+          + (f" gpu=\"{torch.cuda.get_device_name(0)}\"" if args.device == "cuda" else ""),
+          flush=True)
 
     x_train, y_train = load_split(args.data, "train", args.model)
     x_test, y_test = load_split(args.data, "t10k", args.model)
 
-    model = make_model(args.model)
+    model = make_model(args.model).to(device)
+    energy = NvmlEnergy() if args.device == "cuda" else None
     loss_fn = nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9,
                           weight_decay=args.weight_decay)
@@ -171,21 +214,26 @@ def main():
     for epoch in range(1, args.epochs + 1):
         order = torch.randperm(n, generator=shuffle)
         loss_sum = 0.0
+        joules0 = energy.read() if energy else None
         start_time = time.perf_counter()
         for start in range(0, n, batch):
             idx = order[start:start + batch]
-            xb, yb = x_train[idx], y_train[idx]
+            xb, yb = x_train[idx].to(device), y_train[idx].to(device)
             loss = loss_fn(model(xb), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             loss_sum += loss.item() * len(idx)
+        synchronize(device)
         train_s = time.perf_counter() - start_time
         schedule.step()
 
-        acc = evaluate(model, x_test, y_test)
-        print(f"epoch={epoch} loss={loss_sum / n:.4f} train_s={train_s:.3f} test_acc={acc:.2f}",
-              flush=True)
+        acc = evaluate(model, x_test, y_test, device)
+        joules1 = energy.read() if energy else None
+        gpu_joules = (f" gpu_joules={joules1 - joules0:.2f}"
+                      if joules0 is not None and joules1 is not None else "")
+        print(f"epoch={epoch} loss={loss_sum / n:.4f} train_s={train_s:.3f} test_acc={acc:.2f}"
+              f"{gpu_joules}", flush=True)
     return 0
 
 

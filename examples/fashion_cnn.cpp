@@ -2,7 +2,6 @@
 // ReLU-maxpool-FC128-FC10 (BatchNorm and Dropout optional), SGD with momentum and a cosine
 // learning rate; one key=value line per epoch with its energy; a checkpoint after every epoch,
 // from which --resume continues a killed run.
-#include <Eigen/Core>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -57,11 +56,13 @@ int main(int argc, char** argv) {
                                                "('' writes none)")
       .toggle("batchnorm", "BatchNorm2d after each convolution")
       .toggle("resume", "continue from the checkpoint in --checkpoint (same flags and threads)");
+  examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
     train::RunInfo info = examples::new_run_info("examples/fashion_cnn");
     const int threads = examples::set_threads(cli.i64("threads"));
+    const Device device = examples::device_from_flags(cli);
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     Generator gen(seed);
     Cnn cnn = make_cnn(gen, cli.on("batchnorm"), cli.f64("dropout"), seed);
     auto& model = *cnn.model;
+    model.to(device);
     optim::SGD opt(model.parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
                                         .weight_decay = cli.f64("weight-decay")});
     const int64_t epochs = cli.i64("epochs");
@@ -80,11 +82,14 @@ int main(int argc, char** argv) {
     std::cout << "model=cnn params=" << model.num_parameters() << " batchnorm="
               << (cli.on("batchnorm") ? 1 : 0) << " dropout=" << cli.f64("dropout")
               << " train_samples=" << train.size() << " test_samples=" << test.size()
-              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas=eigen-"
-              << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
-              << " conv=direct" << std::endl;
-    examples::Metering metering = examples::start_metering(cli, std::cout);
-    train::Trainer trainer(model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
+              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas="
+              << examples::blas_name(device) << " " << examples::device_fields(device)
+              << (device.is_cpu() ? " conv=direct" : " conv=im2col-cublas") << std::endl;
+    examples::Metering metering = examples::start_metering(cli, std::cout, device);
+    train::Trainer trainer(model, opt,
+                           {.epochs = epochs,
+                            .progress = !cli.on("no-progress"),
+                            .device = device});
     trainer.set_scheduler(sched);
     trainer.add_callback(metering.callback);
 
@@ -93,6 +98,7 @@ int main(int argc, char** argv) {
       parts.attributes.emplace_back(k, cli.str(k));
     parts.attributes.emplace_back("batchnorm", cli.on("batchnorm") ? "1" : "0");
     parts.attributes.emplace_back("threads", std::to_string(threads));
+    parts.attributes.emplace_back("device", device.str());
     const std::string ckpt = cli.str("checkpoint");
     if (cli.on("resume")) {
       JOULE_CHECK(!ckpt.empty(), "fashion_cnn: --resume needs a --checkpoint folder");

@@ -1,6 +1,5 @@
 // Fashion-MNIST with an MLP (784-256-128-10 by default): SGD with momentum and a cosine learning
 // rate, one key=value line per epoch with its energy.
-#include <Eigen/Core>
 #include <chrono>
 #include <iostream>
 
@@ -16,11 +15,13 @@ int main(int argc, char** argv) {
   examples::Cli cli("fashion_mlp", "Train an MLP on Fashion-MNIST; one key=value line per epoch.");
   examples::add_recipe_flags(cli, "10", "128", "0.05");
   cli.flag("hidden", "256,128", "hidden layer widths, comma-separated");
+  examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
     train::RunInfo info = examples::new_run_info("examples/fashion_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
+    const Device device = examples::device_from_flags(cli);
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
     std::string arch;
     auto model = examples::make_mlp(train.feature_dim(), cli.i64_list("hidden"),
                                     train.num_classes, gen, &arch);
+    model->to(device);
     optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
                                          .weight_decay = cli.f64("weight-decay")});
     const int64_t epochs = cli.i64("epochs");
@@ -40,11 +42,14 @@ int main(int argc, char** argv) {
 
     std::cout << "model=" << arch << " params=" << model->num_parameters()
               << " train_samples=" << train.size() << " test_samples=" << test.size()
-              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas=eigen-"
-              << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
+              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas="
+              << examples::blas_name(device) << " " << examples::device_fields(device)
               << std::endl;
-    examples::Metering metering = examples::start_metering(cli, std::cout);
-    train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
+    examples::Metering metering = examples::start_metering(cli, std::cout, device);
+    train::Trainer trainer(*model, opt,
+                           {.epochs = epochs,
+                            .progress = !cli.on("no-progress"),
+                            .device = device});
     trainer.set_scheduler(sched);
     trainer.add_callback(metering.callback);
     const auto& history = trainer.fit(train_loader, &test_loader);
@@ -60,6 +65,7 @@ int main(int argc, char** argv) {
     for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "hidden"})
       info.params.emplace_back(k, cli.str(k));
     info.params.emplace_back("threads", std::to_string(threads));
+    info.params.emplace_back("device", device.str());
     examples::write_outputs(metering, info, "fashion_mlp", -1, {}, std::cout);
   } catch (const Error& e) {
     std::cerr << "fashion_mlp: " << e.what() << std::endl;

@@ -11,6 +11,8 @@
 #   libgtest-dev libgmock-dev googletest   the test suite
 #   dataset-fashion-mnist              Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #                                      (used by the examples, the dataset tests and bench/)
+# Not CUDA: the toolkit (nvcc, cuBLAS) comes from NVIDIA's installer or the machine's image, never
+# from here; CMake finds it when present (JOULE_CUDA=AUTO) and builds the CPU library without it.
 
 # The body runs in a subshell so that sourcing this file changes nothing in the caller's shell
 # (no set -e, no variables) beyond its exit status.

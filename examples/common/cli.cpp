@@ -2,9 +2,14 @@
 
 #include <omp.h>
 
+#include <Eigen/Core>
+
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
+
+#include "joule/core/check.h"
+#include "joule/core/cuda_backend.h"
 
 namespace joule::examples {
 
@@ -123,6 +128,32 @@ void add_recipe_flags(Cli& cli, const std::string& epochs, const std::string& ba
       .flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
                         "or /usr/share/datasets/fashion-mnist)")
       .toggle("no-progress", "never draw the progress bar");
+}
+
+void add_device_flag(Cli& cli) {
+  cli.flag("device", "cpu", "where to train: cpu or cuda (one GPU: cuda or cuda:0)");
+}
+
+Device device_from_flags(const Cli& cli) {
+  const std::string v = cli.str("device");
+  if (v == "cpu") return Device::cpu();
+  if (v != "cuda" && v != "cuda:0") {
+    std::cerr << "--device expects cpu or cuda, got '" << v << "'\n";
+    std::exit(2);
+  }
+  JOULE_CHECK(cuda_available(), "--device ", v, ": no CUDA device: ", cuda_unavailable_reason());
+  return Device::cuda(0);
+}
+
+std::string blas_name(Device device) {
+  if (!device.is_cpu()) return "cublas";
+  return "eigen-" + std::to_string(EIGEN_WORLD_VERSION) + "." +
+         std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION);
+}
+
+std::string device_fields(Device device) {
+  if (device.is_cpu()) return "device=cpu";
+  return "device=" + device.str() + " gpu=\"" + cuda_device_name(device.index) + "\"";
 }
 
 int set_threads(int64_t n) {

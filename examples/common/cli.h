@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "joule/core/device.h"
+
 namespace joule::examples {
 
 class Cli {
@@ -39,6 +41,16 @@ class Cli {
 // --momentum --weight-decay --seed --threads --data --no-progress.
 void add_recipe_flags(Cli& cli, const std::string& epochs, const std::string& batch,
                       const std::string& lr);
+
+// --device cpu|cuda (cuda:0 also accepted), default cpu.
+void add_device_flag(Cli& cli);
+// The device --device names. Prints why and exits 2 on a value it does not know; throws
+// joule::Error naming the reason when it names a GPU this machine or build does not have.
+Device device_from_flags(const Cli& cli);
+// What runs the GEMMs: "eigen-3.4.0" on the CPU, "cublas" on a GPU.
+std::string blas_name(Device device);
+// Key=value fields naming the device: device=cpu, or device=cuda:0 gpu="NVIDIA H100 80GB HBM3".
+std::string device_fields(Device device);
 
 // Sets the OpenMP thread count when n > 0; returns the count in use.
 int set_threads(int64_t n);

@@ -45,8 +45,9 @@ train::RunInfo new_run_info(const std::string& source_name) {
   return info;
 }
 
-Metering start_metering(const Cli& cli, std::ostream& log) {
+Metering start_metering(const Cli& cli, std::ostream& log, Device device) {
   energy::MeterOptions mo;
+  mo.training_on_gpu = !device.is_cpu();
   mo.rapl_root = cli.str("rapl-root");
   mo.estimate = energy::EstimateOptions::from_env();
   if (!cli.str("cpu-watts-per-core").empty()) {

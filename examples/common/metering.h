@@ -33,7 +33,8 @@ train::RunInfo new_run_info(const std::string& source_name);
 // Builds the meter from the flags (and JOULE_* environment variables, which the flags override)
 // and prints, once, one `meter ...` line with its source, whether it measures or estimates, and
 // every input of the estimate, plus a `meter_note=` line for each counter it could not use.
-Metering start_metering(const Cli& cli, std::ostream& log);
+// Training on a GPU (`device`) makes NVML's counter the measurement (see energy/make_meter.h).
+Metering start_metering(const Cli& cli, std::ostream& log, Device device = Device::cpu());
 
 // Writes the run's outputs under m.out_dir (emissions.csv appended, <run>_epochs.csv,
 // mlruns/, <run>_accuracy_energy.svg) and prints where they went. `stop_index` and `forecast`

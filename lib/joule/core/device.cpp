@@ -9,6 +9,7 @@
 #include <ostream>
 
 #include "joule/core/check.h"
+#include "joule/core/cuda_backend.h"
 
 namespace joule {
 
@@ -87,6 +88,7 @@ Backend& backend(DeviceType type) {
   static CpuBackend cpu;
   if (type == DeviceType::CPU) return cpu;
   Backend* b = g_backends[static_cast<int>(type)];
+  if (!b && type == DeviceType::CUDA) b = detail::builtin_cuda_backend();
   JOULE_CHECK(b != nullptr, "device cuda: this build of joule has no CUDA backend "
               "(configure with -DJOULE_CUDA=ON on a machine with nvcc)");
   return *b;

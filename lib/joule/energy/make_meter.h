@@ -1,5 +1,7 @@
 // The meter for this machine: RAPL for CPU and DRAM where readable, else the estimate; NVML for
-// the GPUs where present; summed when both. Each fallback leaves a note saying why.
+// the GPUs where present; summed when both. When training runs on a GPU and the CPU has no
+// readable counter, NVML alone (measured) rather than a sum with the host's estimate. Each
+// fallback leaves a note saying why.
 #pragma once
 
 #include <chrono>
@@ -20,9 +22,12 @@ struct MeterOptions {
   EstimateOptions estimate;
   std::chrono::milliseconds rapl_sample_period = RaplMeter::kDefaultSamplePeriod;
   NvmlOptions nvml;
+  // Training runs on a GPU: prefer NVML's measurement to a sum with a CPU estimate (see above).
+  bool training_on_gpu = false;
 };
 
-// "rapl", "rapl+nvml", "estimate" or "estimate+nvml" (measured() false for the last two).
+// "rapl", "rapl+nvml", "estimate", "estimate+nvml" (measured() false for these two) or, when
+// training on a GPU without a CPU counter, "nvml".
 // `notes` (may be null) receives one human-readable line per fallback (RAPL unreadable, no
 // NVML), for the caller to print once per run beside the meter's describe().
 std::unique_ptr<Meter> make_meter(const MeterOptions& options, std::vector<std::string>* notes);

@@ -86,6 +86,31 @@ void Module::train(bool on) {
   for (auto& [n, c] : children_) c->train(on);
 }
 
+void move_in_place(const Tensor& t, Device device) {
+  if (!t.defined() || t.device() == device) return;
+  Tensor moved = t.detach().to(device);
+  TensorImpl& impl = t.impl();
+  impl.storage = moved.impl().storage;
+  impl.offset = moved.impl().offset;
+  impl.strides = moved.impl().strides;
+}
+
+
+Module& Module::to(Device device) {
+  for (const auto& [name, t] : state()) {
+    move_in_place(t, device);
+    move_in_place(t.grad(), device);
+    move_in_place(t.mask(), device);
+  }
+  notify_moved(device);
+  return *this;
+}
+
+void Module::notify_moved(Device device) {
+  on_moved(device);
+  for (auto& [name, child] : children_) child->notify_moved(device);
+}
+
 void Module::zero_grad() {
   for (auto& [n, t] : named_parameters()) t.set_grad(Tensor());
 }

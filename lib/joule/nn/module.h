@@ -45,6 +45,11 @@ class Module {
   bool is_training() const { return training_; }
   // Sets every parameter's gradient to undefined (PyTorch's set_to_none).
   void zero_grad();
+  // Moves every parameter and buffer of this module and its children to `device`, in place: the
+  // same Tensor objects now hold their data there (with their gradients and pruning masks), so
+  // an optimizer holding them, made before or after, keeps working. Optimizer state made
+  // before (momentum buffers) is not moved: move the model before the first step.
+  Module& to(Device device);
   // Multi-line description of the module tree.
   std::string describe(int indent = 0) const;
   // Tells this module and its children that their tensors were overwritten in place (by
@@ -68,6 +73,9 @@ class Module {
  protected:
   // Refreshes state derived from parameters/buffers (e.g. SparseLinear's CSC view).
   virtual void on_state_loaded() {}
+  // Called on every module after to(device) moved the tensors (e.g. SparseLinear keeps its
+  // pattern on the host and mirrors it on the device).
+  virtual void on_moved(Device) {}
   Tensor register_parameter(const std::string& name, Tensor t, bool requires_grad = true);
   Tensor register_buffer(const std::string& name, Tensor t);
   template <class M>
@@ -77,6 +85,7 @@ class Module {
   }
 
  private:
+  void notify_moved(Device device);
   void add_child(const std::string& name, std::shared_ptr<Module> m);
   void collect(const std::string& prefix, bool params, NamedTensors& out) const;
   // The module that owns the dotted parameter `name` and the parameter's local name; throws
@@ -87,5 +96,9 @@ class Module {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
   bool training_ = true;
 };
+
+// Gives `t`'s TensorImpl the storage of its copy on `device` (same shape, contiguous), so every
+// handle to it (optimizers, masks, patterns) sees the move. Undefined tensors are left alone.
+void move_in_place(const Tensor& t, Device device);
 
 }  // namespace joule::nn

@@ -32,7 +32,15 @@ Tensor BatchNorm::forward(const Tensor& x) {
   const bool batch_stats = is_training() || !options_.track_running_stats;
   Tensor y = batch_norm(x, running_mean_, running_var_, weight_, bias_, batch_stats,
                         options_.momentum, options_.eps);
-  if (is_training() && options_.track_running_stats) ++num_batches_tracked_.data<int64_t>()[0];
+  if (is_training() && options_.track_running_stats) {
+    if (num_batches_tracked_.device().is_cpu()) {
+      ++num_batches_tracked_.data<int64_t>()[0];
+    } else {  // the counter moved to a GPU with the module: count on the host, copy it back
+      Tensor host = num_batches_tracked_.to(Device::cpu());
+      ++host.data<int64_t>()[0];
+      num_batches_tracked_.copy_(host.to(num_batches_tracked_.device()));
+    }
+  }
   return y;
 }
 

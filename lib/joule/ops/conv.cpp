@@ -5,6 +5,7 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/cuda/conv.h"
 
 namespace joule {
 
@@ -54,34 +55,66 @@ Conv2dDims conv_dims(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return d;
 }
 
+// The convolution kernels for a device. kernels::cuda declares its own Conv2dDims (conv.inc is
+// included in each kernel namespace), field for field the same as kernels::cpu's.
+kernels::cuda::Conv2dDims on_cuda(const Conv2dDims& d) {
+  kernels::cuda::Conv2dDims c;
+  c.N = d.N, c.C = d.C, c.H = d.H, c.W = d.W, c.OC = d.OC, c.KH = d.KH, c.KW = d.KW;
+  c.OH = d.OH, c.OW = d.OW, c.SH = d.SH, c.SW = d.SW, c.PH = d.PH, c.PW = d.PW;
+  c.DH = d.DH, c.DW = d.DW, c.G = d.G;
+  return c;
+}
+
+void forward(Device device, float* y, const float* x, const float* w, const float* b,
+             const Conv2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::conv2d_forward(y, x, w, b, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_forward(y, x, w, b, on_cuda(d));
+}
+
+void backward_input(Device device, float* dx, const float* dy, const float* w,
+                    const Conv2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::conv2d_backward_input(dx, dy, w, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_backward_input(dx, dy, w, on_cuda(d));
+}
+
+void backward_weight(Device device, float* dw, const float* dy, const float* x,
+                     const Conv2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::conv2d_backward_weight(dw, dy, x, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_backward_weight(dw, dy, x, on_cuda(d));
+}
+
+void backward_bias(Device device, float* db, const float* dy, const Conv2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::conv2d_backward_bias(db, dy, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_backward_bias(db, dy, on_cuda(d));
+}
+
 }  // namespace
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const Conv2dParams& p) {
-  ops::common_device("conv2d", {x, weight, bias});
+  const Device device = ops::common_device("conv2d", {x, weight, bias});
   Tensor xc = ops::contiguous_float(x, "conv2d", "input");
   Tensor wc = ops::contiguous_float(weight, "conv2d", "weight");
   Tensor bc = bias.defined() ? ops::contiguous_float(bias, "conv2d", "bias") : Tensor();
   const Conv2dDims d = conv_dims(x, weight, bias, p);
   Tensor y = Tensor::empty(Shape{d.N, d.OC, d.OH, d.OW}, DType::Float32, x.device());
-  kernels::cpu::conv2d_forward(y.data<float>(), xc.data<float>(), wc.data<float>(),
-                               bc.defined() ? bc.data<float>() : nullptr, d);
+  forward(device, y.data<float>(), xc.data<float>(), wc.data<float>(),
+          bc.defined() ? bc.data<float>() : nullptr, d);
   return record("conv2d", y, {x, weight, bias},
                 [xc = xc.detach(), wc = wc.detach(), d](const Tensor& g, const Needs& n) {
+                  const Device gd = ops::common_device("conv2d", {g, xc});
                   Tensor gc = g.contiguous();
                   Tensor dx, dw, db;
                   if (n[0]) {
                     dx = Tensor::empty(xc.shape(), DType::Float32, g.device());
-                    kernels::cpu::conv2d_backward_input(dx.data<float>(), gc.data<float>(),
-                                                        wc.data<float>(), d);
+                    backward_input(gd, dx.data<float>(), gc.data<float>(), wc.data<float>(), d);
                   }
                   if (n[1]) {
                     dw = Tensor::empty(wc.shape(), DType::Float32, g.device());
-                    kernels::cpu::conv2d_backward_weight(dw.data<float>(), gc.data<float>(),
-                                                         xc.data<float>(), d);
+                    backward_weight(gd, dw.data<float>(), gc.data<float>(), xc.data<float>(), d);
                   }
                   if (n[2]) {
                     db = Tensor::empty(Shape{d.OC}, DType::Float32, g.device());
-                    kernels::cpu::conv2d_backward_bias(db.data<float>(), gc.data<float>(), d);
+                    backward_bias(gd, db.data<float>(), gc.data<float>(), d);
                   }
                   return grads{dx, dw, db};
                 });

@@ -5,11 +5,12 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cuda/elementwise.h"
 
 namespace joule {
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
-  ops::common_device("dropout", {x});
+  const Device device = ops::common_device("dropout", {x});
   check_float(x, "dropout", "input");
   JOULE_CHECK(p >= 0.0 && p <= 1.0, "dropout: p must be in [0, 1], got ", p);
   if (!training || p == 0.0) return x;
@@ -20,11 +21,12 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   Tensor mask = Tensor::from_vector(keep, x.shape()).to(x.device());
   Tensor xc = x.contiguous();
   Tensor y = Tensor::empty(x.shape(), DType::Float32, x.device());
-  kernels::cpu::mul(y.data<float>(), xc.data<float>(), mask.data<float>(), y.numel());
+  JOULE_KERNEL(mul).on(device)(y.data<float>(), xc.data<float>(), mask.data<float>(), y.numel());
   return record("dropout", y, {x}, [mask](const Tensor& g, const Needs&) {
+    const Device gd = ops::common_device("dropout", {g, mask});
     Tensor gc = g.contiguous();
     Tensor dx = Tensor::empty(g.shape(), DType::Float32, g.device());
-    kernels::cpu::mul(dx.data<float>(), gc.data<float>(), mask.data<float>(), dx.numel());
+    JOULE_KERNEL(mul).on(gd)(dx.data<float>(), gc.data<float>(), mask.data<float>(), dx.numel());
     return grads{dx};
   });
 }

@@ -5,6 +5,9 @@
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/cuda/copy.h"
+#include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/reduce.h"
 
 namespace joule {
 
@@ -12,12 +15,12 @@ namespace {
 
 enum Bin { kAdd, kSub, kMul, kDiv };
 const char* const kBinName[] = {"add", "sub", "mul", "div"};
-using FlatKernel = void (*)(float*, const float*, const float*, int64_t);
-using RowKernel = void (*)(float*, const float*, const float*, int64_t, int64_t);
-const FlatKernel kFlat[] = {kernels::cpu::add, kernels::cpu::sub, kernels::cpu::mul,
-                            kernels::cpu::div};
-const RowKernel kRow[] = {kernels::cpu::add_row, kernels::cpu::sub_row, kernels::cpu::mul_row,
-                          kernels::cpu::div_row};
+using FlatKernel = ops::Kernel<void (*)(float*, const float*, const float*, int64_t)>;
+using RowKernel = ops::Kernel<void (*)(float*, const float*, const float*, int64_t, int64_t)>;
+const FlatKernel kFlat[] = {JOULE_KERNEL(add), JOULE_KERNEL(sub), JOULE_KERNEL(mul),
+                            JOULE_KERNEL(div)};
+const RowKernel kRow[] = {JOULE_KERNEL(add_row), JOULE_KERNEL(sub_row), JOULE_KERNEL(mul_row),
+                          JOULE_KERNEL(div_row)};
 
 // True when `row` broadcasts along the last dimension of `full`: shape [..1, N] against [.., N].
 bool is_row_of(const Tensor& row, const Tensor& full) {
@@ -30,36 +33,42 @@ bool is_row_of(const Tensor& row, const Tensor& full) {
 
 Tensor binary_forward(Bin op, const Tensor& a, const Tensor& b) {
   const char* name = kBinName[op];
-  ops::common_device(name, {a, b});
+  const Device device = ops::common_device(name, {a, b});
   check_float(a, name, "first operand");
   check_float(b, name, "second operand");
   if (a.shape() == b.shape()) {
     Tensor ac = a.contiguous(), bc = b.contiguous();
     Tensor out = Tensor::empty(a.shape(), DType::Float32, a.device());
-    kFlat[op](out.data<float>(), ac.data<float>(), bc.data<float>(), out.numel());
+    kFlat[op].on(device)(out.data<float>(), ac.data<float>(), bc.data<float>(), out.numel());
     return out;
   }
   if (is_row_of(b, a)) {
     Tensor ac = a.contiguous(), bc = b.contiguous();
     Tensor out = Tensor::empty(a.shape(), DType::Float32, a.device());
     const int64_t N = a.size(-1);
-    kRow[op](out.data<float>(), ac.data<float>(), bc.data<float>(), a.numel() / N, N);
+    kRow[op].on(device)(out.data<float>(), ac.data<float>(), bc.data<float>(), a.numel() / N, N);
     return out;
   }
   const Shape s = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor ae = expand(a, s).contiguous(), be = expand(b, s).contiguous();
   Tensor out = Tensor::empty(s, DType::Float32, a.device());
-  kFlat[op](out.data<float>(), ae.data<float>(), be.data<float>(), out.numel());
+  kFlat[op].on(device)(out.data<float>(), ae.data<float>(), be.data<float>(), out.numel());
   return out;
 }
 
+// kernel(device, y, x, n) on a contiguous copy of a
 template <class Fn>
 Tensor unary_float(const Tensor& a, const char* op, Fn kernel) {
-  ops::common_device(op, {a});
+  const Device device = ops::common_device(op, {a});
   Tensor ac = ops::contiguous_float(a, op, "input");
   Tensor out = Tensor::empty(a.shape(), DType::Float32, a.device());
-  kernel(out.data<float>(), ac.data<float>(), out.numel());
+  kernel(device, out.data<float>(), ac.data<float>(), out.numel());
   return out;
+}
+
+// A unary kernel as unary_float takes it.
+auto unary(ops::Kernel<void (*)(float*, const float*, int64_t)> k) {
+  return [k](Device d, float* y, const float* x, int64_t n) { k.on(d)(y, x, n); };
 }
 
 }  // namespace
@@ -99,22 +108,28 @@ Tensor expand(const Tensor& a, const Shape& shape) {
 
 Tensor sum_to(const Tensor& g, const Shape& shape) {
   if (g.shape() == shape) return g;
+  const Device device = g.device();
   Tensor gc = g.contiguous();
   Tensor out = Tensor::zeros(shape, DType::Float32, g.device());
   if (shape.numel() == 1) {
-    out.data<float>()[0] = kernels::cpu::sum(gc.data<float>(), gc.numel());
+    if (device.is_cpu()) {
+      out.data<float>()[0] = kernels::cpu::sum(gc.data<float>(), gc.numel());
+    } else if constexpr (ops::kCudaBuilt) {
+      kernels::cuda::sum_async(out.data<float>(), gc.data<float>(), gc.numel());
+    }
     return out;
   }
   const int64_t N = g.size(-1);
   bool row = shape.dim() >= 1 && shape.size(-1) == N && shape.numel() == N;
   if (row) {  // the bias-row case: column sums
-    kernels::cpu::sum_dim(out.data<float>(), gc.data<float>(), 1, g.numel() / N, N);
+    JOULE_KERNEL(sum_dim).on(device)(out.data<float>(), gc.data<float>(), 1, g.numel() / N, N);
     return out;
   }
   // General case: accumulate through a stride-0 view of `out` shaped like g.
   Tensor view = expand(out.detach(), g.shape());
-  kernels::cpu::strided_scatter(out.data<float>(), view.strides().data(), gc.data<float>(),
-                                g.shape().dims().data(), g.dim(), /*accumulate=*/true);
+  JOULE_KERNEL(strided_scatter).on(device)(out.data<float>(), view.strides().data(),
+                                           gc.data<float>(), g.shape().dims().data(), g.dim(),
+                                           /*accumulate=*/true);
   return out;
 }
 
@@ -152,8 +167,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor affine(const Tensor& a, float scale, float shift) {
-  Tensor out = unary_float(a, "affine", [&](float* y, const float* x, int64_t n) {
-    kernels::cpu::affine(y, x, scale, shift, n);
+  Tensor out = unary_float(a, "affine", [&](Device d, float* y, const float* x, int64_t n) {
+    JOULE_KERNEL(affine).on(d)(y, x, scale, shift, n);
   });
   return record("affine", out, {a}, [scale](const Tensor& g, const Needs&) {
     return grads{affine(g, scale, 0.f)};
@@ -163,27 +178,27 @@ Tensor affine(const Tensor& a, float scale, float shift) {
 Tensor neg(const Tensor& a) { return affine(a, -1.f, 0.f); }
 
 Tensor exp(const Tensor& a) {
-  Tensor out = unary_float(a, "exp", kernels::cpu::exp);
+  Tensor out = unary_float(a, "exp", unary(JOULE_KERNEL(exp)));
   return record("exp", out, {a}, [y = out.detach()](const Tensor& g, const Needs&) {
     return grads{mul(g, y)};
   });
 }
 
 Tensor log(const Tensor& a) {
-  Tensor out = unary_float(a, "log", kernels::cpu::log);
+  Tensor out = unary_float(a, "log", unary(JOULE_KERNEL(log)));
   return record("log", out, {a}, [x = a.detach()](const Tensor& g, const Needs&) {
     return grads{div(g, x)};
   });
 }
 
 void add_(Tensor& dst, const Tensor& src, float alpha) {
-  ops::common_device("add_", {dst, src});
+  const Device device = ops::common_device("add_", {dst, src});
   JOULE_CHECK(dst.shape() == src.shape(), "add_: shapes differ: ", dst.shape(), " and ",
               src.shape());
   JOULE_CHECK(dst.is_contiguous(), "add_: destination must be contiguous, got ", dst.str());
   check_float(dst, "add_", "destination");
   Tensor sc = ops::contiguous_float(src, "add_", "source");
-  kernels::cpu::axpy(dst.data<float>(), sc.data<float>(), alpha, dst.numel());
+  JOULE_KERNEL(axpy).on(device)(dst.data<float>(), sc.data<float>(), alpha, dst.numel());
 }
 
 }  // namespace joule

@@ -6,6 +6,8 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/cuda/elementwise.h"
+#include "kernels/cuda/gemm.h"
 
 namespace joule {
 
@@ -31,24 +33,24 @@ GemmOperand as_operand(const Tensor& t, const char* op, const char* what) {
 }
 
 // C (M, N) = op(a) · op(b) [+ beta C] with both operands in any 2-D layout.
-void gemm_into(float* c, int64_t ldc, const Tensor& a, const Tensor& b, float beta,
-               const char* op) {
+void gemm_into(Device device, float* c, int64_t ldc, const Tensor& a, const Tensor& b,
+               float beta, const char* op) {
   GemmOperand A = as_operand(a, op, "first operand");
   GemmOperand B = as_operand(b, op, "second operand");
-  kernels::cpu::gemm(A.trans, B.trans, a.size(0), b.size(1), a.size(1), 1.f, A.data, A.ld, B.data,
-                     B.ld, beta, c, ldc);
+  JOULE_KERNEL(gemm).on(device)(A.trans, B.trans, a.size(0), b.size(1), a.size(1), 1.f, A.data,
+                                A.ld, B.data, B.ld, beta, c, ldc);
 }
 
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  ops::common_device("matmul", {a, b});
+  const Device device = ops::common_device("matmul", {a, b});
   JOULE_CHECK(a.dim() == 2 && b.dim() == 2, "matmul: expects 2-D tensors, got ", a.shape(),
               " and ", b.shape());
   JOULE_CHECK(a.size(1) == b.size(0), "matmul: inner sizes differ: a is ", a.shape(), ", b is ",
               b.shape());
   Tensor out = Tensor::empty(Shape{a.size(0), b.size(1)}, DType::Float32, a.device());
-  gemm_into(out.data<float>(), b.size(1), a, b, 0.f, "matmul");
+  gemm_into(device, out.data<float>(), b.size(1), a, b, 0.f, "matmul");
   return record("matmul", out, {a, b},
                 [a = a.detach(), b = b.detach()](const Tensor& g, const Needs& n) {
                   return grads{n[0] ? matmul(g, b.t()) : Tensor(),
@@ -57,7 +59,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
-  ops::common_device("linear", {x, weight, bias});
+  const Device device = ops::common_device("linear", {x, weight, bias});
   check_float(x, "linear", "input");
   JOULE_CHECK(weight.dim() == 2, "linear: weight must be (out, in), got ", weight.shape());
   JOULE_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input ", x.shape(),
@@ -73,9 +75,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Tensor out = Tensor::empty(Shape(out_dims), DType::Float32, x.device());
   if (bias.defined()) {
     Tensor bc = ops::contiguous_float(bias, "linear", "bias");
-    kernels::cpu::fill_rows(out.data<float>(), bc.data<float>(), B, OUT);
+    JOULE_KERNEL(fill_rows).on(device)(out.data<float>(), bc.data<float>(), B, OUT);
   }
-  gemm_into(out.data<float>(), OUT, x2, weight.detach().t(), bias.defined() ? 1.f : 0.f, "linear");
+  gemm_into(device, out.data<float>(), OUT, x2, weight.detach().t(), bias.defined() ? 1.f : 0.f,
+            "linear");
   return record("linear", out, {x, weight, bias},
                 [x2, w = weight.detach(), xs = x.shape(), B, IN, OUT](const Tensor& g,
                                                                       const Needs& n) {

@@ -3,6 +3,7 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/norm.h"
+#include "kernels/cuda/norm.h"
 
 namespace joule {
 
@@ -29,7 +30,8 @@ const float* ptr(const Tensor& t) { return t.defined() ? t.data<float>() : nullp
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, bool training, double momentum,
                   double eps) {
-  ops::common_device("batch_norm", {x, running_mean, running_var, weight, bias});
+  const Device device =
+      ops::common_device("batch_norm", {x, running_mean, running_var, weight, bias});
   Tensor xc = ops::contiguous_float(x, "batch_norm", "input");
   JOULE_CHECK(x.dim() >= 2, "batch_norm: input must be (N, C) or (N, C, ...), got ", x.shape());
   JOULE_CHECK(eps > 0, "batch_norm: eps must be positive, got ", eps);
@@ -54,29 +56,31 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                 "input ", x.shape());
     mean = Tensor::empty(Shape{d.C}, DType::Float32, x.device());
     var = Tensor::empty(Shape{d.C}, DType::Float32, x.device());
-    kernels::cpu::batch_norm_stats(mean.data<float>(), var.data<float>(), xc.data<float>(), d.N,
-                                   d.C, d.S);
+    JOULE_KERNEL(batch_norm_stats)
+        .on(device)(mean.data<float>(), var.data<float>(), xc.data<float>(), d.N, d.C, d.S);
     if (running_mean.defined())
-      kernels::cpu::batch_norm_update_running(running_mean.data<float>(), running_var.data<float>(),
-                                              mean.data<float>(), var.data<float>(), momentum,
-                                              d.N * d.S, d.C);
+      JOULE_KERNEL(batch_norm_update_running)
+          .on(device)(running_mean.data<float>(), running_var.data<float>(), mean.data<float>(),
+                      var.data<float>(), momentum, d.N * d.S, d.C);
   } else {
     // copies: the backward must not see later updates of the buffers
     mean = running_mean.detach().clone();
     var = running_var.detach().clone();
   }
   Tensor y = Tensor::empty(x.shape(), DType::Float32, x.device());
-  kernels::cpu::batch_norm_forward(y.data<float>(), xc.data<float>(), mean.data<float>(),
-                                   var.data<float>(), ptr(wc), ptr(bc), eps, d.N, d.C, d.S);
+  JOULE_KERNEL(batch_norm_forward)
+      .on(device)(y.data<float>(), xc.data<float>(), mean.data<float>(), var.data<float>(),
+                  ptr(wc), ptr(bc), eps, d.N, d.C, d.S);
   return record("batch_norm", y, {x, weight, bias},
                 [xc = xc.detach(), wc = wc.defined() ? wc.detach() : wc, mean, var, eps, training,
                  d](const Tensor& g, const Needs& n) {
+                  const Device gd = ops::common_device("batch_norm", {g, xc});
                   Tensor gc = g.contiguous();
                   Tensor dx, dw, db;
                   if (n[0]) dx = Tensor::empty(xc.shape(), DType::Float32, g.device());
                   if (n[1]) dw = Tensor::empty(Shape{d.C}, DType::Float32, g.device());
                   if (n[2]) db = Tensor::empty(Shape{d.C}, DType::Float32, g.device());
-                  kernels::cpu::batch_norm_backward(
+                  JOULE_KERNEL(batch_norm_backward).on(gd)(
                       n[0] ? dx.data<float>() : nullptr, n[1] ? dw.data<float>() : nullptr,
                       n[2] ? db.data<float>() : nullptr, gc.data<float>(), xc.data<float>(),
                       mean.data<float>(), var.data<float>(), ptr(wc), eps, training, d.N, d.C,

@@ -4,6 +4,7 @@
 #include "joule/ops/dispatch.h"
 #include "joule/ops/reduce.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/cuda/pool.h"
 
 namespace joule {
 
@@ -31,36 +32,68 @@ Pool2dDims pool_dims(const char* op, const Tensor& x, Size2 k, Size2 s, Size2 p)
   return d;
 }
 
+// The pooling kernels for a device. kernels::cuda declares its own Pool2dDims (pool.inc is
+// included in each kernel namespace), field for field the same as kernels::cpu's.
+kernels::cuda::Pool2dDims on_cuda(const Pool2dDims& d) {
+  kernels::cuda::Pool2dDims c;
+  c.N = d.N, c.C = d.C, c.H = d.H, c.W = d.W, c.KH = d.KH, c.KW = d.KW, c.OH = d.OH, c.OW = d.OW;
+  c.SH = d.SH, c.SW = d.SW, c.PH = d.PH, c.PW = d.PW;
+  return c;
+}
+
+void max_forward(Device device, float* y, int64_t* idx, const float* x, const Pool2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::max_pool2d_forward(y, idx, x, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::max_pool2d_forward(y, idx, x, on_cuda(d));
+}
+
+void max_backward(Device device, float* dx, const float* dy, const int64_t* idx,
+                  const Pool2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::max_pool2d_backward(dx, dy, idx, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::max_pool2d_backward(dx, dy, idx, on_cuda(d));
+}
+
+void avg_forward(Device device, float* y, const float* x, const Pool2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::avg_pool2d_forward(y, x, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::avg_pool2d_forward(y, x, on_cuda(d));
+}
+
+void avg_backward(Device device, float* dx, const float* dy, const Pool2dDims& d) {
+  if (device.is_cpu()) kernels::cpu::avg_pool2d_backward(dx, dy, d);
+  else if constexpr (ops::kCudaBuilt) kernels::cuda::avg_pool2d_backward(dx, dy, on_cuda(d));
+}
+
 Shape input_shape(const Pool2dDims& d) { return Shape{d.N, d.C, d.H, d.W}; }
 Shape output_shape(const Pool2dDims& d) { return Shape{d.N, d.C, d.OH, d.OW}; }
 
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
-  ops::common_device("max_pool2d", {x});
+  const Device device = ops::common_device("max_pool2d", {x});
   Tensor xc = ops::contiguous_float(x, "max_pool2d", "input");
   const Pool2dDims d = pool_dims("max_pool2d", x, kernel, stride, padding);
   Tensor y = Tensor::empty(output_shape(d), DType::Float32, x.device());
   Tensor idx = Tensor::empty(output_shape(d), DType::Int64, x.device());
-  kernels::cpu::max_pool2d_forward(y.data<float>(), idx.data<int64_t>(), xc.data<float>(), d);
+  max_forward(device, y.data<float>(), idx.data<int64_t>(), xc.data<float>(), d);
   return record("max_pool2d", y, {x}, [idx, d](const Tensor& g, const Needs&) {
+    const Device gd = ops::common_device("max_pool2d", {g, idx});
     Tensor gc = g.contiguous();
     Tensor dx = Tensor::empty(input_shape(d), DType::Float32, g.device());
-    kernels::cpu::max_pool2d_backward(dx.data<float>(), gc.data<float>(), idx.data<int64_t>(), d);
+    max_backward(gd, dx.data<float>(), gc.data<float>(), idx.data<int64_t>(), d);
     return grads{dx};
   });
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding) {
-  ops::common_device("avg_pool2d", {x});
+  const Device device = ops::common_device("avg_pool2d", {x});
   Tensor xc = ops::contiguous_float(x, "avg_pool2d", "input");
   const Pool2dDims d = pool_dims("avg_pool2d", x, kernel, stride, padding);
   Tensor y = Tensor::empty(output_shape(d), DType::Float32, x.device());
-  kernels::cpu::avg_pool2d_forward(y.data<float>(), xc.data<float>(), d);
+  avg_forward(device, y.data<float>(), xc.data<float>(), d);
   return record("avg_pool2d", y, {x}, [d](const Tensor& g, const Needs&) {
+    const Device gd = ops::common_device("avg_pool2d", {g});
     Tensor gc = g.contiguous();
     Tensor dx = Tensor::empty(input_shape(d), DType::Float32, g.device());
-    kernels::cpu::avg_pool2d_backward(dx.data<float>(), gc.data<float>(), d);
+    avg_backward(gd, dx.data<float>(), gc.data<float>(), d);
     return grads{dx};
   });
 }

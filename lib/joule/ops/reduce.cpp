@@ -4,6 +4,7 @@
 #include "joule/ops/dispatch.h"
 #include "joule/ops/elementwise.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/cuda/reduce.h"
 
 namespace joule {
 
@@ -22,17 +23,21 @@ Tensor spread(const Tensor& g, const Shape& shape, int64_t dim, bool keepdim) {
 }  // namespace
 
 Tensor sum(const Tensor& a) {
-  ops::common_device("sum", {a});
+  const Device device = ops::common_device("sum", {a});
   Tensor ac = ops::contiguous_float(a, "sum", "input");
   Tensor out = Tensor::empty(Shape{}, DType::Float32, a.device());
-  out.data<float>()[0] = kernels::cpu::sum(ac.data<float>(), ac.numel());
+  if (device.is_cpu()) {
+    out.data<float>()[0] = kernels::cpu::sum(ac.data<float>(), ac.numel());
+  } else if constexpr (ops::kCudaBuilt) {
+    kernels::cuda::sum_async(out.data<float>(), ac.data<float>(), ac.numel());  // stays on the GPU
+  }
   return record("sum", out, {a}, [s = a.shape()](const Tensor& g, const Needs&) {
     return grads{spread(g, s, -1, true)};
   });
 }
 
 Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
-  ops::common_device("sum", {a});
+  const Device device = ops::common_device("sum", {a});
   Tensor ac = ops::contiguous_float(a, "sum", "input");
   dim = wrap_dim(dim, a.dim(), "sum");
   int64_t outer = 1, inner = 1;
@@ -42,7 +47,7 @@ Tensor sum(const Tensor& a, int64_t dim, bool keepdim) {
   if (keepdim) dims[static_cast<size_t>(dim)] = 1;
   else dims.erase(dims.begin() + dim);
   Tensor out = Tensor::empty(Shape(std::move(dims)), DType::Float32, a.device());
-  kernels::cpu::sum_dim(out.data<float>(), ac.data<float>(), outer, a.size(dim), inner);
+  JOULE_KERNEL(sum_dim).on(device)(out.data<float>(), ac.data<float>(), outer, a.size(dim), inner);
   return record("sum", out, {a}, [s = a.shape(), dim, keepdim](const Tensor& g, const Needs&) {
     return grads{spread(g, s, dim, keepdim)};
   });
@@ -60,14 +65,14 @@ Tensor mean(const Tensor& a, int64_t dim, bool keepdim) {
 }
 
 Tensor argmax(const Tensor& a) {
-  ops::common_device("argmax", {a});
+  const Device device = ops::common_device("argmax", {a});
   Tensor ac = ops::contiguous_float(a, "argmax", "input");
   JOULE_CHECK(a.dim() >= 1 && a.size(-1) > 0, "argmax: needs a non-empty last dimension, got ",
               a.shape());
   const int64_t N = a.size(-1), M = a.numel() / N;
   std::vector<int64_t> dims(a.shape().dims().begin(), a.shape().dims().end() - 1);
   Tensor out = Tensor::empty(Shape(std::move(dims)), DType::Int64, a.device());
-  kernels::cpu::argmax_rows(out.data<int64_t>(), ac.data<float>(), M, N);
+  JOULE_KERNEL(argmax_rows).on(device)(out.data<int64_t>(), ac.data<float>(), M, N);
   return out;
 }
 

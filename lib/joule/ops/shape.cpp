@@ -6,6 +6,8 @@
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/cuda/copy.h"
+#include "kernels/cuda/elementwise.h"
 
 namespace joule {
 
@@ -95,41 +97,42 @@ Tensor Tensor::contiguous() const {
 }
 
 Tensor Tensor::clone() const {
-  ops::common_device("clone", {*this});
+  const Device d = ops::common_device("clone", {*this});
   Tensor out = Tensor::empty(shape(), dtype(), device());
   if (numel() > 0)
-    kernels::cpu::strided_copy(out.raw_data(), raw_data(), shape().dims().data(), strides().data(),
-                               dim(), static_cast<int64_t>(element_size(dtype())));
+    JOULE_KERNEL(strided_copy).on(d)(out.raw_data(), raw_data(), shape().dims().data(),
+                                     strides().data(), dim(),
+                                     static_cast<int64_t>(element_size(dtype())));
   if (dtype() != DType::Float32) return out;
   return record("clone", out, {*this}, [](const Tensor& g, const Needs&) { return grads{g}; });
 }
 
 Tensor& Tensor::copy_(const Tensor& src) {
-  ops::common_device("copy_", {*this, src});
+  const Device d = ops::common_device("copy_", {*this, src});
   JOULE_CHECK(src.shape() == shape(), "copy_: source shape ", src.shape(),
               " differs from destination shape ", shape());
   JOULE_CHECK(src.dtype() == dtype(), "copy_: source is ", dtype_name(src.dtype()),
               ", destination is ", dtype_name(dtype()));
   if (numel() == 0) return *this;
   if (is_contiguous()) {
-    kernels::cpu::strided_copy(raw_data(), src.raw_data(), shape().dims().data(),
-                               src.strides().data(), dim(),
-                               static_cast<int64_t>(element_size(dtype())));
+    JOULE_KERNEL(strided_copy).on(d)(raw_data(), src.raw_data(), shape().dims().data(),
+                                     src.strides().data(), dim(),
+                                     static_cast<int64_t>(element_size(dtype())));
     return *this;
   }
   JOULE_CHECK(dtype() == DType::Float32, "copy_: a non-contiguous int64 destination is not "
               "supported");
   Tensor sc = src.contiguous();
-  kernels::cpu::strided_scatter(data<float>(), strides().data(), sc.data<float>(),
-                                shape().dims().data(), dim(), /*accumulate=*/false);
+  JOULE_KERNEL(strided_scatter).on(d)(data<float>(), strides().data(), sc.data<float>(),
+                                      shape().dims().data(), dim(), /*accumulate=*/false);
   return *this;
 }
 
 Tensor& Tensor::fill_(float value) {
-  ops::common_device("fill_", {*this});
+  const Device d = ops::common_device("fill_", {*this});
   check_float(*this, "fill_", "tensor");
   if (is_contiguous()) {
-    kernels::cpu::fill(data<float>(), value, numel());
+    JOULE_KERNEL(fill).on(d)(data<float>(), value, numel());
     return *this;
   }
   Tensor tmp = Tensor::full(shape(), value, device());
@@ -138,6 +141,9 @@ Tensor& Tensor::fill_(float value) {
 
 Tensor Tensor::to(Device target) const {
   if (target == device()) return *this;
+  JOULE_CHECK(target.is_cpu() || target.index == 0, "to: ", str(), " cannot go to ", target,
+              ": this version uses one GPU per process, cuda:0 (choose it with "
+              "CUDA_VISIBLE_DEVICES)");
   Tensor src = contiguous();
   Tensor out = Tensor::empty(shape(), dtype(), target);
   const size_t bytes = static_cast<size_t>(numel()) * element_size(dtype());

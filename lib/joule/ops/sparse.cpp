@@ -7,13 +7,16 @@
 #include "joule/ops/linalg.h"
 #include "joule/ops/reduce.h"
 #include "kernels/cpu/sparse.h"
+#ifdef JOULE_WITH_CUDA
+#include "kernels/cuda/sparse.h"
+#endif
 
 namespace joule {
 
 Tensor sparse_linear(const Tensor& x, const std::shared_ptr<const sparse::Pattern>& pattern,
                      const Tensor& values, const Tensor& bias,
                      const std::shared_ptr<DenseGradCapture>& capture) {
-  ops::common_device("sparse_linear", {x, values, bias});
+  const Device device = ops::common_device("sparse_linear", {x, values, bias});
   JOULE_CHECK(pattern != nullptr, "sparse_linear: no pattern");
   check_float(x, "sparse_linear", "input");
   const sparse::Pattern& p = *pattern;
@@ -33,28 +36,31 @@ Tensor sparse_linear(const Tensor& x, const std::shared_ptr<const sparse::Patter
   std::vector<int64_t> out_dims = x.shape().dims();
   out_dims.back() = OUT;
   Tensor out = Tensor::empty(Shape(out_dims), DType::Float32, x.device());
-  kernels::cpu::spmm_forward(out.data<float>(), x2.data<float>(), p.row_ptr(),
-                             p.nnz() ? p.col() : nullptr, v.data<float>(),
-                             b.defined() ? b.data<float>() : nullptr, B, IN, OUT);
+  const sparse::Pattern::Arrays a = p.arrays(device);
+  JOULE_KERNEL(spmm_forward).on(device)(out.data<float>(), x2.data<float>(), a.row_ptr, a.col,
+                                        v.data<float>(), b.defined() ? b.data<float>() : nullptr,
+                                        B, IN, OUT);
   return record(
       "sparse_linear", out, {x, values, bias},
-      [x2, v, pattern, capture, xs = x.shape(), B, IN, OUT](const Tensor& g, const Needs& n) {
+      [x2, v, pattern, capture, device, xs = x.shape(), B, IN, OUT](const Tensor& g,
+                                                                    const Needs& n) {
         const sparse::Pattern& p = *pattern;
+        const sparse::Pattern::Arrays a = p.arrays(device);
         Tensor g2 = ops::contiguous_float(g, "sparse_linear backward", "gradient")
                         .reshape(Shape{B, OUT});
         Tensor gx, gv, gb;
         if (n[0]) {
           gx = Tensor::empty(Shape{B, IN}, DType::Float32, g.device());
-          kernels::cpu::spmm_backward_input(gx.data<float>(), g2.data<float>(), p.csc_col_ptr(),
-                                            p.csc_row(), p.csc_perm(), v.data<float>(), B, IN,
-                                            OUT);
+          JOULE_KERNEL(spmm_backward_input).on(device)(gx.data<float>(), g2.data<float>(),
+                                                       a.csc_col_ptr, a.csc_row, a.csc_perm,
+                                                       v.data<float>(), B, IN, OUT);
           gx = gx.reshape(xs);
         }
         if (n[1]) {
           gv = Tensor::empty(Shape{p.nnz()}, DType::Float32, g.device());
-          kernels::cpu::spmm_backward_weight(gv.data<float>(), g2.data<float>(),
-                                             x2.data<float>(), p.row_ptr(),
-                                             p.nnz() ? p.col() : nullptr, B, IN, OUT, false);
+          JOULE_KERNEL(spmm_backward_weight).on(device)(gv.data<float>(), g2.data<float>(),
+                                                        x2.data<float>(), a.row_ptr, a.col, B, IN,
+                                                        OUT, false);
         }
         if (n[2]) gb = sum(g2, 0);
         if (capture && capture->enabled) {

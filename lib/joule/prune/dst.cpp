@@ -173,8 +173,8 @@ int64_t RigL::update(double fraction, optim::Optimizer* optimizer) {
       change.drop = smallest_k(mag, k);
       // Grow score: -|g| at free positions (so "smallest" is the largest gradient); survivors
       // are excluded with +inf.
-      const float* gd = g.contiguous().data<float>();
-      std::vector<float> score(static_cast<size_t>(p.rows() * cols));
+      const std::vector<float> gd = g.to_vector<float>();  // a host copy wherever g lives
+      std::vector<float> score(gd.size());
       for (size_t i = 0; i < score.size(); ++i) score[i] = -std::fabs(gd[i]);
       std::vector<char> dropped(static_cast<size_t>(n), 0);
       for (int64_t d : change.drop) dropped[static_cast<size_t>(d)] = 1;

@@ -124,7 +124,26 @@ std::vector<int64_t> Pattern::assign(const std::vector<Coord>& coords) {
   return order;
 }
 
+Pattern::Arrays Pattern::arrays(Device device) const {
+  const bool empty = nnz() == 0;
+  if (device.is_cpu())
+    return {row_ptr(), empty ? nullptr : col(), csc_col_ptr_.data(), csc_row_.data(),
+            csc_perm_.data()};
+  if (mirror_version_ != version_ || mirror_device_ != device) {
+    auto up = [&](const std::vector<int64_t>& v) {
+      return Tensor::from_vector(v, Shape{static_cast<int64_t>(v.size())}).to(device);
+    };
+    mirror_ = {row_ptr_.to(device), col_.to(device), up(csc_col_ptr_), up(csc_row_),
+               up(csc_perm_)};
+    mirror_version_ = version_;
+    mirror_device_ = device;
+  }
+  auto p = [&](size_t i) { return empty && i != 0 && i != 2 ? nullptr : mirror_[i].data<int64_t>(); };
+  return {p(0), p(1), p(2), p(3), p(4)};
+}
+
 void Pattern::rebuild_csc() {
+  ++version_;
   const int64_t n = nnz();
   const int64_t* rp = row_ptr();
   const int64_t* cl = n ? col() : nullptr;

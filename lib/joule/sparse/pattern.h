@@ -1,7 +1,9 @@
 // Pattern: where the stored entries of a sparse (rows, cols) weight matrix are. CSR is the
 // authoritative form (row_ptr, col as int64 tensors, so a checkpoint holds them as buffers); a
 // CSC view (col_ptr, row, perm: the k-th entry of the column-major order is CSR entry perm[k])
-// serves the input-gradient kernel and is rebuilt after every change of the pattern.
+// serves the input-gradient kernel and is rebuilt after every change of the pattern. The pattern
+// lives on the host (rewiring is host work); kernels on another device read a mirror (arrays()).
+// Copies of a Pattern share its CSR tensors.
 #pragma once
 
 #include <cstdint>
@@ -57,10 +59,22 @@ class Pattern {
   // Throws unless the CSR tensors describe a valid pattern; names `who` and the first problem.
   void validate(const std::string& who) const;
 
+  // The pattern's arrays where a kernel on `device` can read them: the host arrays on the CPU, a
+  // copy on another device, refreshed after every change of the pattern (assign, rebuild_csc).
+  struct Arrays {
+    const int64_t *row_ptr, *col, *csc_col_ptr, *csc_row, *csc_perm;
+  };
+  Arrays arrays(Device device) const;
+
  private:
   int64_t rows_ = 0, cols_ = 0;
   Tensor row_ptr_, col_;
   std::vector<int64_t> csc_col_ptr_, csc_row_, csc_perm_;
+  // device mirror: valid while mirror_version_ == version_
+  int64_t version_ = 0;
+  mutable int64_t mirror_version_ = -1;
+  mutable Device mirror_device_;
+  mutable std::vector<Tensor> mirror_;
 };
 
 }  // namespace joule::sparse

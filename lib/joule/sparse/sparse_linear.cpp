@@ -13,13 +13,14 @@ namespace {
 
 // Permutes a per-entry buffer (nnz) after a rewiring: new slot k takes old[src[k]], or `fill`
 // where src[k] < 0.
+// The work is done on a host copy, so `t` may live on any device.
 void permute(Tensor& t, const std::vector<int64_t>& src, const std::vector<float>& fill) {
   if (!t.defined()) return;
-  const float* old = t.data<float>();
+  const std::vector<float> old = t.to_vector<float>();
   std::vector<float> next(src.size());
   for (size_t k = 0; k < src.size(); ++k)
-    next[k] = src[k] >= 0 ? old[src[k]] : fill[static_cast<size_t>(-src[k] - 1)];
-  std::copy(next.begin(), next.end(), t.data<float>());
+    next[k] = src[k] >= 0 ? old[static_cast<size_t>(src[k])] : fill[static_cast<size_t>(-src[k] - 1)];
+  t.copy_(Tensor::from_vector(next, t.shape()).to(t.device()));
 }
 
 }  // namespace
@@ -68,10 +69,11 @@ void SparseLinear::register_tensors(Tensor values, Tensor bias) {
 }
 
 std::shared_ptr<SparseLinear> SparseLinear::from_dense(const Linear& dense) {
-  Tensor w = dense.weight().detach().contiguous();
+  Tensor w = dense.weight().detach().contiguous().to(Device::cpu());
   Tensor mask = dense.weight().mask();
+  if (mask.defined()) mask = mask.contiguous().to(Device::cpu());
   const float* wd = w.data<float>();
-  const float* md = mask.defined() ? mask.contiguous().data<float>() : nullptr;
+  const float* md = mask.defined() ? mask.data<float>() : nullptr;
   const int64_t OUT = w.size(0), IN = w.size(1);
   std::vector<int64_t> row_ptr(static_cast<size_t>(OUT) + 1, 0), col;
   std::vector<float> vals;
@@ -85,14 +87,15 @@ std::shared_ptr<SparseLinear> SparseLinear::from_dense(const Linear& dense) {
   const auto nnz = static_cast<int64_t>(vals.size());
   return std::make_shared<SparseLinear>(
       sparse::Pattern(OUT, IN, std::move(row_ptr), std::move(col)),
-      Tensor::from_vector(vals, Shape{nnz}), dense.bias());
+      Tensor::from_vector(vals, Shape{nnz}),
+      dense.bias().defined() ? dense.bias().detach().to(Device::cpu()) : Tensor());
 }
 
 Tensor SparseLinear::dense_weight() const {
   const sparse::Pattern& p = *pattern_;
   Tensor w = Tensor::zeros(Shape{p.rows(), p.cols()});
   float* wd = w.data<float>();
-  const float* v = values_.detach().contiguous().data<float>();
+  const std::vector<float> v = values_.to_vector<float>();
   const int64_t* rp = p.row_ptr();
   for (int64_t r = 0; r < p.rows(); ++r)
     for (int64_t k = rp[r]; k < rp[r + 1]; ++k) wd[r * p.cols() + p.col()[k]] = v[k];
@@ -108,8 +111,9 @@ std::shared_ptr<Linear> SparseLinear::to_dense() const {
   w.copy_(dense_weight());
   if (bias_.defined()) {
     Tensor b = lin->bias();
-    b.copy_(bias_.detach());
+    b.copy_(bias_.detach().to(Device::cpu()));
   }
+  lin->to(values_.device());
   return lin;
 }
 
@@ -184,6 +188,13 @@ void SparseLinear::rewire(const Rewiring& change, optim::Optimizer* optimizer) {
 void SparseLinear::capture_dense_grad(bool on) {
   capture_->enabled = on;
   if (!on) capture_->grad = Tensor();
+}
+
+void SparseLinear::on_moved(Device) {
+  // Module::to moved the buffers row_ptr/col_idx too: the pattern stays on the host (rewiring is
+  // host work) and kernels elsewhere read its mirror (Pattern::arrays).
+  move_in_place(pattern_->row_ptr_tensor(), Device::cpu());
+  move_in_place(pattern_->col_tensor(), Device::cpu());
 }
 
 void SparseLinear::on_state_loaded() {

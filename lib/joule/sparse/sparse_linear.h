@@ -58,7 +58,7 @@ class SparseLinear : public Module {
   const sparse::Pattern& pattern() const { return *pattern_; }
   Tensor values() const { return values_; }
   Tensor bias() const { return bias_; }
-  // The weight as a dense (out, in) tensor (for tests, conversion and inspection).
+  // The weight as a dense (out, in) CPU tensor (for tests, conversion and inspection).
   Tensor dense_weight() const;
 
   // Replaces dropped entries by grown ones in place (no allocation of the CSR arrays). Survivors
@@ -73,6 +73,7 @@ class SparseLinear : public Module {
 
  protected:
   void on_state_loaded() override;
+  void on_moved(Device device) override;
 
  private:
   void register_tensors(Tensor values, Tensor bias);

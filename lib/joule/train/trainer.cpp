@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "joule/autograd/grad_mode.h"
+#include "joule/core/cuda_backend.h"
 #include "joule/ops/loss.h"
 #include "joule/ops/reduce.h"
 #include "joule/train/progress.h"
@@ -17,13 +18,24 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
+// labels: on the host
 int64_t count_correct(const Tensor& output, const Tensor& labels) {
   Tensor pred = argmax(output);
+  if (!pred.device().is_cpu()) pred = pred.to(Device::cpu());
   const int64_t* p = pred.data<int64_t>();
   const int64_t* y = labels.data<int64_t>();
   int64_t n = 0;
   for (int64_t i = 0; i < labels.numel(); ++i) n += p[i] == y[i];
   return n;
+}
+// The batch with x and y on `device` (the same batch on the CPU); indices stay on the host.
+data::Batch on_device(const data::Batch& b, Device device) {
+  if (device.is_cpu()) return b;
+  return data::Batch{b.x.to(device), b.y.to(device), b.indices};
+}
+// Waits for the GPU's queued work, so that a wall-clock time covers it.
+void finish_queued_work(Device device) {
+  if (!device.is_cpu()) cuda_synchronize();
 }
 std::string fmt4(double v) {
   char buf[32];
@@ -39,6 +51,12 @@ Trainer::Trainer(nn::Module& model, optim::Optimizer& optimizer, const TrainerOp
 }
 
 std::ostream& Trainer::log() const { return options_.log ? *options_.log : std::cout; }
+
+Device Trainer::device() const {
+  if (options_.device) return *options_.device;
+  const std::vector<Tensor> params = model_.parameters();
+  return params.empty() ? Device::cpu() : params.front().device();
+}
 
 void Trainer::request_stop(const std::string& reason) {
   stop_ = true;
@@ -56,28 +74,32 @@ EpochRecord Trainer::train_epoch(data::DataLoader& train, int64_t epoch) {
   rec.lr = optimizer_.lr();
   double loss_sum = 0;
   int64_t correct = 0, seen = 0;
+  const Device dev = device();
   const auto t0 = Clock::now();
   for (int64_t s = 0; s < steps; ++s) {
-    data::Batch b = train.batch(s);
+    const data::Batch host = train.batch(s);
+    data::Batch b = on_device(host, dev);
     Tensor out = model_.forward(b.x);
     Tensor loss = loss_(out, b);
     const float l = loss.item();
     JOULE_CHECK(std::isfinite(l), "training stopped: the loss is ", l, " at epoch ", epoch,
                 ", step ", s + 1, " of ", steps, " (lr=", optimizer_.lr(),
                 "); lower the learning rate or check the inputs for NaN/Inf");
+    Tensor out_d = out.detach();
+    // counted before the backward: on a GPU this read waits only for the forward pass
+    correct += count_correct(out_d, host.y);
     optimizer_.zero_grad();
     loss.backward();
-    Tensor out_d = out.detach();
     StepInfo info{epoch, s, steps, b, out_d, l};
     for (auto& c : callbacks_) c->on_after_backward(*this, info);
     optimizer_.step();
     if (scheduler_ && options_.scheduler_per_batch) scheduler_->step();
     for (auto& c : callbacks_) c->on_batch_end(*this, info);
     loss_sum += static_cast<double>(l) * static_cast<double>(b.size());
-    correct += count_correct(out_d, b.y);
     seen += b.size();
     bar.update(s + 1, "loss=" + fmt4(loss_sum / static_cast<double>(seen)));
   }
+  finish_queued_work(dev);
   rec.train_s = seconds_since(t0);
   bar.finish();
   rec.loss = seen ? loss_sum / static_cast<double>(seen) : 0.0;
@@ -118,11 +140,13 @@ EvalResult Trainer::evaluate(data::DataLoader& loader, const std::string& split)
   EvalResult r;
   double loss_sum = 0;
   int64_t correct = 0;
+  const Device dev = device();
   for (int64_t s = 0; s < loader.num_batches(); ++s) {
-    data::Batch b = loader.batch(s);
+    const data::Batch host = loader.batch(s);
+    data::Batch b = on_device(host, dev);
     Tensor out = model_.forward(b.x);
     loss_sum += static_cast<double>(loss_(out, b).item()) * static_cast<double>(b.size());
-    correct += count_correct(out, b.y);
+    correct += count_correct(out, host.y);
     r.samples += b.size();
   }
   model_.train(was_training);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,8 @@ namespace joule::train {
 class Trainer;
 struct EvalResult;
 
-// What a finished training step saw; `output` is detached.
+// What a finished training step saw; `output` is detached. The batch's x and y are on the
+// training device; its indices stay on the host.
 struct StepInfo {
   int64_t epoch;  // 1-based
   int64_t step;   // 0-based within the epoch
@@ -52,6 +54,9 @@ struct TrainerOptions {
   std::ostream* log = nullptr;      // where epoch lines go (null: std::cout)
   bool quiet = false;               // print no epoch lines
   bool scheduler_per_batch = false; // step the LR schedule per batch instead of per epoch
+  // Where training runs: every batch is moved there. Unset: the device of the model's first
+  // parameter (the CPU for a model without any). The model itself is moved with Module::to.
+  std::optional<Device> device = std::nullopt;
 };
 
 struct EvalResult {
@@ -89,6 +94,8 @@ class Trainer {
   const std::vector<EpochRecord>& history() const { return history_; }
   std::vector<EpochRecord>& history() { return history_; }
   const TrainerOptions& options() const { return options_; }
+  // The device batches go to: options.device, else the model's first parameter's.
+  Device device() const;
 
  private:
   EpochRecord train_epoch(data::DataLoader& train, int64_t epoch);
