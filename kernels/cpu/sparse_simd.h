@@ -97,8 +97,12 @@ inline void to_batch_major(float* dst, const float* src, int64_t B, int64_t C, i
     const __mmask16 m = first_lanes(nc);
     for (int64_t b = b0; b < b1; b += 16) {
       __m512 r[16];
-      for (int64_t j = 0; j < 16; ++j)
-        r[j] = b + j < B ? _mm512_maskz_loadu_ps(m, src + (b + j) * C + c) : _mm512_setzero_ps();
+      if (nc == 16 && b + 16 <= B) {
+        for (int64_t j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(src + (b + j) * C + c);
+      } else {
+        for (int64_t j = 0; j < 16; ++j)
+          r[j] = b + j < B ? _mm512_maskz_loadu_ps(m, src + (b + j) * C + c) : _mm512_setzero_ps();
+      }
       transpose16(r);
       for (int64_t j = 0; j < nc; ++j) _mm512_store_ps(dst + (c + j) * Bp + b, r[j]);
     }
