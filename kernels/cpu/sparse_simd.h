@@ -1,7 +1,7 @@
 // Private to kernels/cpu/sparse.cpp: the batch-major layout and the register tiles of the SpMM
 // kernels. AVX-512 where the compiler targets it (__AVX512F__), plain loops that the compiler
-// vectorizes otherwise (JOULE_NATIVE=OFF). Both paths compute the same sums in the same order per
-// lane, so they differ only in rounding of the reductions.
+// vectorizes otherwise (JOULE_NATIVE=OFF). Both compute the same sums, added in different orders
+// (they differ in rounding only).
 //
 // "Batch-major" (C, Bp): column c of a row-major (B, C) matrix stored contiguously, the batch
 // padded with zeros to Bp, a multiple of 16 (one zmm), rows 64-byte aligned.
