@@ -1,16 +1,17 @@
 // spmm_bench: the sparse-weight kernels (kernels/cpu/sparse.h) on the layers of the MLPs
 // 784-2048-2048-10 and 784-256-128-10 at batch 128 and sparsity 0 (every entry stored), 50, 80,
 // 90, 95 and 99% (random patterns, each entry kept with probability 1 - sparsity), beside
-//  - eigen:     Eigen::SparseMatrix<float, RowMajor> times a dense row-major matrix on the same
-//               pattern, in the layout that suits Eigen best: its operands are handed over
-//               already batch-major (x^T (IN, B), dy^T (OUT, B)), untimed. forward W x^T;
-//               backward_input W^T dy^T through Eigen's transposed view. Eigen runs the
-//               row-major product on its OpenMP threads (the transposed view on one).
-//  - eigen_csc: backward_input with W^T stored as its own RowMajor matrix (built untimed).
-//  - dense:     kernels::cpu::gemm on the dense shape (time independent of sparsity).
-//  - ref:       the naive kernels::ref twins (one thread), whose outputs also check joule's.
+//  - Eigen 3.4, W as Eigen::SparseMatrix<float, RowMajor> on the same pattern, with the same
+//    inputs and outputs as Joule's kernels (row-major x, dy, y, dx), two ways:
+//      eigen_rowmajor:   the plain expressions y = x W^T and dx = dy W on row-major maps;
+//      eigen_transposed: Eigen's fast row-major sparse x row-major dense product on transposed
+//                        copies, the transposes timed: y = (W x^T)^T, dx = (W^T dy^T)^T with
+//                        W^T stored as its own RowMajor matrix (built untimed);
+//    and eigen-kernel: that product alone, its operands transposed beforehand (untimed), a
+//    lower bound for Eigen. Eigen runs the row-major products on its OpenMP threads.
+//  - dense: kernels::cpu::gemm on the dense shape (time independent of sparsity).
+//  - ref: the naive kernels::ref twins (one thread), whose outputs also check joule's.
 // Eigen has no sampled product (SDDMM): backward_weight is joule, ref and dense only.
-// Joule's times include its own batch-major copies of x and dy; Eigen's do not.
 // The implementations of one shape and op are timed in alternation, medians reported.
 // GFLOP/s are effective: 2 nnz B per call for the sparse kernels, 2 IN OUT B for dense.
 //
@@ -270,14 +271,14 @@ bool bench_layer(const Layer& l, double sparsity, const Options& opt, Report& re
               sparsity, static_cast<long long>(nnz), err);
   if (!(err <= 1e-5)) return false;
 
-  // Eigen's operands, batch-major.
+  // Eigen's operands: maps of the row-major buffers, and batch-major copies.
   const SpMat W = to_eigen(p);
   const SpMat Wt = W.transpose();
-  RowMat xt(IN, B), dyt(OUT, B), yt(OUT, B), dxt(IN, B);
-  for (int64_t b = 0; b < B; ++b) {
-    for (int64_t i = 0; i < IN; ++i) xt(i, b) = x[b * IN + i];
-    for (int64_t o = 0; o < OUT; ++o) dyt(o, b) = dy[b * OUT + o];
-  }
+  using Map = Eigen::Map<RowMat>;
+  using ConstMap = Eigen::Map<const RowMat>;
+  const ConstMap xm(x.data(), B, IN), dym(dy.data(), B, OUT);
+  Map ym(y.data(), B, OUT), dxm(dx.data(), B, IN);
+  RowMat xt = xm.transpose(), dyt = dym.transpose(), yt(OUT, B), dxt(IN, B);
   // Dense twins: W (OUT, IN) dense, dW (OUT, IN).
   std::vector<float> wd(static_cast<size_t>(OUT * IN), 0.f), dwd(wd.size());
   for (int64_t o = 0; o < OUT; ++o)
@@ -289,9 +290,20 @@ bool bench_layer(const Layer& l, double sparsity, const Options& opt, Report& re
                       dx.data(), IN); },
       [&] { cpu::gemm(true, false, OUT, IN, B, 1.f, dy.data(), OUT, x.data(), IN, 0.f,
                       dwd.data(), IN); }};
-  const std::function<void()> eigen[2] = {[&] { yt.noalias() = W * xt; },
-                                          [&] { dxt.noalias() = W.transpose() * dyt; }};
-  const std::function<void()> eigen_csc = [&] { dxt.noalias() = Wt * dyt; };
+  const std::function<void()> eigen_rowmajor[2] = {[&] { ym.noalias() = xm * W.transpose(); },
+                                                   [&] { dxm.noalias() = dym * W; }};
+  const std::function<void()> eigen_transposed[2] = {[&] {
+                                                       xt = xm.transpose();
+                                                       yt.noalias() = W * xt;
+                                                       ym = yt.transpose();
+                                                     },
+                                                     [&] {
+                                                       dyt = dym.transpose();
+                                                       dxt.noalias() = Wt * dyt;
+                                                       dxm = dxt.transpose();
+                                                     }};
+  const std::function<void()> eigen_kernel[2] = {[&] { yt.noalias() = W * xt; },
+                                                 [&] { dxt.noalias() = Wt * dyt; }};
 
   const double sparse_flop = 2.0 * static_cast<double>(nnz) * B;
   const double dense_flop = 2.0 * static_cast<double>(IN) * OUT * B;
@@ -299,12 +311,8 @@ bool bench_layer(const Layer& l, double sparsity, const Options& opt, Report& re
     std::vector<std::function<void()>> fns = {joule[op]};
     std::vector<const char*> names = {"joule"};
     if (op < 2) {
-      fns.push_back(eigen[op]);
-      names.push_back("eigen");
-    }
-    if (op == 1) {
-      fns.push_back(eigen_csc);
-      names.push_back("eigen_csc");
+      fns.insert(fns.end(), {eigen_rowmajor[op], eigen_transposed[op], eigen_kernel[op]});
+      names.insert(names.end(), {"eigen_rowmajor", "eigen_transposed", "eigen-kernel"});
     }
     if (sparsity == 0.0) {
       fns.push_back(dense[op]);

@@ -3,14 +3,16 @@
 // Each call first copies its dense operands into batch-major form (features, Bp): the batch is
 // contiguous and zero-padded to Bp, a multiple of 16 (kernels/cpu/sparse_simd.h). A stored weight
 // w(o, i) then costs one broadcast and Bp/16 fused multiply-adds on the contiguous row xt[i, :].
-//  - forward and input gradient (one routine, spmm_rows): the up to 128 samples of one output
+//  - forward and input gradient (one routine, spmm_rows): up to 128 samples of one output
 //    feature stay in 8 zmm accumulators while its stored entries stream by; 16 features make a
 //    tile that is transposed in registers into the row-major output (bias added there).
 //    The input gradient runs the same routine on the CSC view: no two threads write one column.
 //  - weight gradient (SDDMM): 16 stored entries of a row at a time, 16 dot products of dyt[o, :]
 //    with xt[col[k], :], reduced together by one shuffle tree. Nothing dense (OUT, IN) is formed.
-// OpenMP: one parallel region per call; the copies split by feature, then the rows split where
-// the running count of stored entries (plus a small per-row cost) crosses each thread's share.
+// OpenMP: one parallel region per call. The forward splits the batch (no thread waits for
+// another); the input and weight gradients copy their operands split by feature, meet at one
+// barrier, then split the rows where the running count of stored entries (plus a small per-row
+// cost) crosses each thread's share. Small calls run on the calling thread.
 #include "kernels/cpu/sparse.h"
 
 #include <omp.h>

@@ -1,7 +1,7 @@
 // Private to kernels/cpu/sparse.cpp: the batch-major layout and the register tiles of the SpMM
 // kernels. AVX-512 where the compiler targets it (__AVX512F__), plain loops that the compiler
-// vectorizes otherwise (JOULE_NATIVE=OFF). Both paths compute the same sums in the same order per
-// lane, so they differ only in rounding of the reductions.
+// vectorizes otherwise (JOULE_NATIVE=OFF). Both compute the same sums, added in different orders
+// (they differ in rounding only).
 //
 // "Batch-major" (C, Bp): column c of a row-major (B, C) matrix stored contiguously, the batch
 // padded with zeros to Bp, a multiple of 16 (one zmm), rows 64-byte aligned.
@@ -97,8 +97,12 @@ inline void to_batch_major(float* dst, const float* src, int64_t B, int64_t C, i
     const __mmask16 m = first_lanes(nc);
     for (int64_t b = b0; b < b1; b += 16) {
       __m512 r[16];
-      for (int64_t j = 0; j < 16; ++j)
-        r[j] = b + j < B ? _mm512_maskz_loadu_ps(m, src + (b + j) * C + c) : _mm512_setzero_ps();
+      if (nc == 16 && b + 16 <= B) {
+        for (int64_t j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(src + (b + j) * C + c);
+      } else {
+        for (int64_t j = 0; j < 16; ++j)
+          r[j] = b + j < B ? _mm512_maskz_loadu_ps(m, src + (b + j) * C + c) : _mm512_setzero_ps();
+      }
       transpose16(r);
       for (int64_t j = 0; j < nc; ++j) _mm512_store_ps(dst + (c + j) * Bp + b, r[j]);
     }
