@@ -37,7 +37,7 @@ class MemoryField : public train::Callback {
 int main(int argc, char** argv) {
   examples::Cli cli("sparse_giant",
                     "SET on a huge, extremely sparse MLP whose dense twin cannot fit in memory.");
-  examples::add_recipe_flags(cli, "2", "128", "0.01");
+  examples::add_recipe_flags(cli, "2", "128", "0.05");
   cli.flag("hidden", "50000,50000,50000", "hidden layer widths, comma-separated")
       .flag("epsilon", "20", "SET: Erdős–Rényi density parameter, density = ε(in+out)/(in·out)")
       .flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch")

@@ -10,25 +10,13 @@
 #include "joule/train/trainer.h"
 #include "prune_test_util.h"
 #include "test_util.h"
+#include "data_util.h"
 
 using namespace joule;
 
 namespace {
 
-// Three Gaussian blobs in 2-D.
-data::Dataset blobs(int64_t n, uint64_t seed) {
-  Generator g(seed);
-  const float centers[3][2] = {{-3, 0}, {3, 0}, {0, 4}};
-  std::vector<float> f;
-  std::vector<int64_t> l;
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t c = i % 3;
-    f.push_back(centers[c][0] + g.normal());
-    f.push_back(centers[c][1] + g.normal());
-    l.push_back(c);
-  }
-  return {Tensor::from_vector(f, {n, 2}), Tensor::labels(l), Shape{2}, 3};
-}
+using test::blobs;
 
 std::string field(const train::EpochRecord& r, const std::string& key) {
   for (const auto& [k, v] : r.extra)
