@@ -83,13 +83,14 @@ int main(int argc, char** argv) {
   examples::Cli cli("distill", "Distil a CNN teacher into a small MLP student on Fashion-MNIST; "
                                "compare with the student trained on hard labels.");
   examples::add_recipe_flags(cli, "10", "128", "0.05");
-  cli.flag("seeds", "3", "number of seeds (--seed, --seed+1, ...): each trains both students")
+  cli.flag("seeds", "5", "number of seeds (--seed, --seed+1, ...): each trains both students")
       .flag("hidden", "64", "the student's hidden widths, comma-separated")
-      .flag("temperature", "4", "distillation temperature T")
-      .flag("alpha", "0.9", "weight of the soft (teacher) term; 1 - alpha for the hard labels")
+      .flag("temperature", "3", "distillation temperature T")
+      .flag("alpha", "0.5", "weight of the soft (teacher) term; 1 - alpha for the hard labels")
       .flag("teacher", "runs/fashion_cnn/last.h5", "the teacher's checkpoint (fashion_cnn's); "
                                                     "trained and written here when absent")
-      .flag("teacher-epochs", "8", "epochs when the teacher has to be trained first")
+      .flag("teacher-epochs", "15", "epochs when the teacher has to be trained first "
+                                       "(fashion_cnn's default)")
       .toggle("no-cache", "run the teacher on every batch instead of caching its logits");
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gradcheck_util.h"
+#include "joule/autograd/node.h"
 #include "joule/distill/loss.h"
 #include "joule/ops/loss.h"
 #include "test_util.h"
@@ -113,6 +114,38 @@ TEST(DistillLoss, GradcheckStudentAndTeacher) {
           {test::input({3, 4}, 31, -2, 2), test::input({3, 4}, 32, -2, 2)});
 }
 
+// The fused kernel (teacher constant) against the composed reference: values and gradients.
+TEST(DistillLoss, FusedMatchesComposedReference) {
+  const Tensor y = Tensor::labels({3, 0, 2, 2, 1, 4, 0});
+  for (double T : {1.0, 2.5, 8.0})
+    for (double alpha : {0.25, 0.9, 1.0}) {
+      const DistillLossOptions o{.temperature = T, .alpha = alpha};
+      Tensor t = test::input({7, 5}, 51, -6, 6).set_requires_grad(false);
+      Tensor s1 = test::input({7, 5}, 52, -3, 3), s2 = test::input({7, 5}, 52, -3, 3);
+      Tensor fused = distill::distillation_loss(s1, t, y, o);
+      Tensor ref = distill::reference_distillation_loss(s2, t, y, o);
+      ASSERT_NE(fused.grad_fn(), nullptr);
+      EXPECT_EQ(fused.grad_fn()->name, "distillation_loss");  // the fused path ran
+      EXPECT_NEAR(fused.item(), ref.item(), 1e-5 * (1 + std::abs(ref.item()))) << "T=" << T;
+      fused.backward();
+      ref.backward();
+      const auto g1 = s1.grad().to_vector<float>(), g2 = s2.grad().to_vector<float>();
+      for (size_t k = 0; k < g1.size(); ++k)
+        EXPECT_NEAR(g1[k], g2[k], 1e-6) << "T=" << T << " alpha=" << alpha << " at " << k;
+    }
+}
+
+TEST(DistillLoss, GradcheckFusedWithConstantTeacher) {
+  const Tensor y = Tensor::labels({2, 0, 1});
+  Tensor t = test::input({3, 4}, 61, -3, 3).set_requires_grad(false);
+  for (double T : {1.0, 4.0})
+    test::expect_gradcheck(
+        [&](const std::vector<Tensor>& in) {
+          return distill::distillation_loss(in[0], t, y, {.temperature = T, .alpha = 0.7});
+        },
+        {test::input({3, 4}, 62, -2, 2)});
+}
+
 TEST(DistillLoss, IdenticalLogitsLeaveOnlyTheHardTerm) {
   Tensor s = test::input({5, 7}, 41, -3, 3);
   Tensor t = s.detach().clone();
@@ -144,6 +177,15 @@ TEST(DistillLoss, BadInputsNameTheProblem) {
                    "teacher logits [2, 4] and student logits [2, 3] differ in shape");
   test::expect_has(test::error_of([&] { distill::distillation_loss(s, t, Tensor(), {.alpha = 0.5}); }),
                    "labels are needed when alpha < 1");
+  Tensor tc = t.detach();  // the fused path checks the labels itself
+  test::expect_has(test::error_of([&] {
+                     distill::distillation_loss(s, tc, Tensor::labels({0, 3}), {.alpha = 0.5});
+                   }),
+                   "label 3 at index 1 is out of range for 3 classes");
+  test::expect_has(test::error_of([&] {
+                     distill::distillation_loss(s, tc, Tensor::labels({0}), {.alpha = 0.5});
+                   }),
+                   "labels must be a 1-D int64 tensor of 2 entries");
   test::expect_has(test::error_of([&] { distill::soft_target_loss(test::input({6}, 4), test::input({6}, 5), 2); }),
                    "must be a non-empty (batch, classes) tensor, got [6]");
 }

@@ -18,9 +18,13 @@ struct DistillLossOptions {
   double alpha = 0.9;        // weight of the soft (teacher) term in [0, 1]
 };
 
+// The computation: when the teacher's logits are constants (no grad, the usual case) one fused
+// pass over each row (kd_kernel.h) computes the loss and keeps its gradient for the backward;
+// when they require grad, or live off the CPU, the composed version below runs instead.
+
 // student, teacher (B, C) logits -> scalar T^2 * KL(softmax(teacher / T) || softmax(student / T)),
-// batch mean. Differentiable in both (the teacher's logits are usually constants: they carry no
-// graph and get no gradient).
+// batch mean. Differentiable in the student's logits, and in the teacher's when they require
+// grad.
 Tensor soft_target_loss(const Tensor& student, const Tensor& teacher, double temperature);
 
 // student, teacher (B, C) logits, labels (B) int64 -> scalar: the weighted sum above. With
@@ -28,5 +32,10 @@ Tensor soft_target_loss(const Tensor& student, const Tensor& teacher, double tem
 // cross-entropy and the teacher is not read.
 Tensor distillation_loss(const Tensor& student, const Tensor& teacher, const Tensor& labels,
                          const DistillLossOptions& options);
+
+// The same loss composed of ops (log_softmax, exp, mul, sum, cross_entropy), with autograd
+// through each: the reference the fused kernel is tested against, differentiable in both inputs.
+Tensor reference_distillation_loss(const Tensor& student, const Tensor& teacher,
+                                   const Tensor& labels, const DistillLossOptions& options);
 
 }  // namespace joule::distill
