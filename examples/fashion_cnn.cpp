@@ -7,46 +7,13 @@
 #include <iostream>
 
 #include "common/cli.h"
+#include "common/cnn.h"
 #include "common/metering.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/joule.h"
 #include "joule/train/checkpointing.h"
 
 using namespace joule;
-
-namespace {
-
-struct Cnn {
-  std::shared_ptr<nn::Sequential> model;
-  std::vector<std::pair<std::string, Generator*>> generators;  // dropout's, for checkpoints
-};
-
-Cnn make_cnn(Generator& gen, bool batchnorm, double dropout, uint64_t seed) {
-  Cnn c;
-  c.model = std::make_shared<nn::Sequential>();
-  auto& m = *c.model;
-  m.push_back(std::make_shared<nn::Unflatten>(1, Shape{1, 28, 28}));
-  int64_t channels = 1;
-  for (int64_t out : {16, 32}) {
-    m.push_back(std::make_shared<nn::Conv2d>(
-        nn::Conv2dOptions{.in = channels, .out = out, .kernel = 5, .padding = 2}, gen));
-    if (batchnorm) m.push_back(std::make_shared<nn::BatchNorm2d>(out));
-    m.push_back(std::make_shared<nn::ReLU>());
-    m.push_back(std::make_shared<nn::MaxPool2d>(nn::Pool2dOptions{.kernel = 2}));
-    channels = out;
-  }
-  m.push_back(std::make_shared<nn::Flatten>());
-  m.push_back(std::make_shared<nn::Linear>(channels * 7 * 7, 128, gen));
-  m.push_back(std::make_shared<nn::ReLU>());
-  if (dropout > 0) {
-    auto d = m.push_back(std::make_shared<nn::Dropout>(dropout, seed));
-    c.generators.emplace_back("dropout", &d->generator());
-  }
-  m.push_back(std::make_shared<nn::Linear>(128, 10, gen));
-  return c;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   examples::Cli cli("fashion_cnn", "Train a small CNN on Fashion-MNIST; one key=value line per epoch.");
@@ -68,7 +35,8 @@ int main(int argc, char** argv) {
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
 
     Generator gen(seed);
-    Cnn cnn = make_cnn(gen, cli.on("batchnorm"), cli.f64("dropout"), seed);
+    examples::Cnn cnn = examples::make_cnn(
+        {.batchnorm = cli.on("batchnorm"), .dropout = cli.f64("dropout")}, gen, seed);
     auto& model = *cnn.model;
     model.to(device);
     optim::SGD opt(model.parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
