@@ -39,6 +39,7 @@ LAYERS = [
     ("784-256-128-10", "fc2", 256, 128), ("784-256-128-10", "fc3", 128, 10)]
 SPARSITIES = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
 OPS = ["forward", "backward_input", "backward_weight"]
+WRONG = []  # sampled_addmm results with wrong entries, for the Markdown notes
 FIELDS = ["net", "layer", "in", "out", "batch", "sparsity", "nnz", "op", "impl", "ms", "gflops"]
 
 
@@ -93,13 +94,20 @@ def bench_layer(net, layer, n_in, n_out, sparsity, batch, samples, gen):
         "backward_weight": {"torch_csr": lambda: torch.sparse.sampled_addmm(w_csr, dyt, x,
                                                                              beta=0.0)},
     }
-    # The sampled product must equal dy^T x on the pattern (checks the operand order).
-    got = fns["backward_weight"]["torch_csr"]().to_dense()
-    want = (dyt @ x) * mask
-    err = float((got - want).abs().max() / want.abs().max().clamp(min=1e-30))
-    if not err < 1e-4:
+    # The sampled product must equal dy^T x (computed in double) on the pattern: this checks the
+    # operand order. torch 1.13's sampled_addmm gets an odd entry wrong (0 instead of the sum,
+    # e.g. entry (1240, 261) of fc1 at sparsity 0 with this seed): those are counted, reported
+    # and left in the timing.
+    got = fns["backward_weight"]["torch_csr"]().to_dense().double()
+    want = (dyt.double() @ x.double()) * mask
+    wrong = int(((got - want).abs() > 1e-4 * float(want.abs().max())).sum())
+    if wrong > max(10, nnz // 1000):
         raise SystemExit(f"spmm_torch: sampled_addmm disagrees with dy^T x on {net} {layer} "
-                         f"sparsity {sparsity}: max relative error {err:.3g}")
+                         f"sparsity {sparsity} in {wrong} of {nnz} entries")
+    if wrong:
+        WRONG.append(f"{net} {layer} sparsity {sparsity:.2f}: {wrong} of {nnz}")
+        print(f"warning net={net} layer={layer} sparsity={sparsity:.2f} "
+              f"sampled_addmm_wrong_entries={wrong} nnz={nnz}", flush=True)
     rows = []
     for op in OPS:
         names = list(fns[op])
@@ -234,6 +242,9 @@ def main():
                       f"then: {', '.join(top)}.", "",
                       f"PyTorch {torch.__version__} ({loaded_blas()}), "
                       f"torch.set_num_threads({args.threads})."]
+            if WRONG:
+                header += ["", "torch.sparse.sampled_addmm returned wrong entries (0 where "
+                           "dy^T x is not) in: " + "; ".join(WRONG) + "."]
             write_markdown(args.out_md, combined, header)
 
 

@@ -61,7 +61,7 @@ class Scratch {
 thread_local Scratch t_scratch[2];
 
 // Below this many multiply-adds (plus copied elements) one thread beats two.
-constexpr int64_t kParallelWork = int64_t{1} << 16;
+constexpr int64_t kParallelWork = int64_t{1} << 18;
 // The cost of a row in stored entries (loop set-up, the output tile), for load balance.
 constexpr int64_t kRowCost = 4;
 
