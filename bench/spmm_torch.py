@@ -18,7 +18,9 @@ Output, key=value lines:
   spmm net=... layer=fc2 in=2048 out=2048 sparsity=0.90 nnz=... op=forward impl=torch_csr
        ms=... gflops=...
 With --csv PATH the rows go to a CSV in spmm_bench's columns. With --joule-csv (spmm_bench --csv)
-it also writes the combined CSV (--out-csv) and the Markdown tables (--out-md).
+it also writes the combined CSV (--out-csv) and the Markdown tables (--out-md); --joule1-csv adds
+a second spmm_bench run (one thread) to the Markdown, and --torch-csv takes PyTorch's rows from
+an earlier --csv instead of timing them again.
 
 Run with Debian's Python, OpenBLAS's core-type overrides unset for this process only:
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/spmm_torch.py --threads 2 \\
@@ -169,7 +171,8 @@ def markdown_lines(rows, header):
                 if d is None:
                     d = best.get((net, layer, 0.0, op, "dense"))
                 lines.append(f"| {net} | {layer} | {s:.2f} | {j['nnz']} | {ms(j)} | "
-                             f"{float(j['gflops']):.1f} | {ms(e)} ({e['impl'] if e else ''}) | {ms(ek)} | "
+                             f"{float(j['gflops']):.1f} | {ms(e)} ({e['impl'] if e else ''}) | "
+                             f"{ms(ek)} | "
                              f"{ms(t)} ({t['impl'] if t else ''}) | {ms(d)} | {ms(rf)} | "
                              f"{ratio(e)} | {ratio(t)} |")
     lines += ["", "### one training step (the three kernels of every layer; no input gradient "
