@@ -18,7 +18,9 @@ Output, key=value lines:
   spmm net=... layer=fc2 in=2048 out=2048 sparsity=0.90 nnz=... op=forward impl=torch_csr
        ms=... gflops=...
 With --csv PATH the rows go to a CSV in spmm_bench's columns. With --joule-csv (spmm_bench --csv)
-it also writes the combined CSV (--out-csv) and the Markdown tables (--out-md).
+it also writes the combined CSV (--out-csv) and the Markdown tables (--out-md); --joule1-csv adds
+a second spmm_bench run (one thread) to the Markdown, and --torch-csv takes PyTorch's rows from
+an earlier --csv instead of timing them again.
 
 Run with Debian's Python, OpenBLAS's core-type overrides unset for this process only:
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/spmm_torch.py --threads 2 \\
@@ -141,8 +143,9 @@ def machine_note():
     return load, [t.strip() for t in top]
 
 
-def write_markdown(path, rows, header):
-    """One table per op: Joule's time beside Eigen's, PyTorch's (the faster format) and dense."""
+def markdown_lines(rows, header):
+    """One table per op: Joule's time beside Eigen's, PyTorch's (the faster format) and dense;
+    then the kernel time of a training step."""
     def key(r):
         return (r["net"], r["layer"], float(r["sparsity"]), r["op"])
     best = {}
@@ -154,12 +157,13 @@ def write_markdown(path, rows, header):
     for op in OPS:
         lines += ["", f"### {op}", "",
                   "| net | layer | sparsity | nnz | joule ms | joule GFLOP/s | eigen ms | "
-                  "torch ms | dense ms | ref ms | joule/eigen | joule/torch |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "eigen kernel ms | torch ms | dense ms | ref ms | joule/eigen | joule/torch |",
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for net, layer, n_in, n_out in LAYERS:
             for s in SPARSITIES:
                 get = lambda fam: best.get((net, layer, s, op, fam))  # noqa: E731
                 j, e, t, d, rf = get("joule"), get("eigen"), get("torch"), get("dense"), get("ref")
+                ek = get("eigen-kernel")
                 if j is None:
                     continue
                 ms = lambda r: f"{float(r['ms']):.3f}" if r else "n/a"  # noqa: E731
@@ -168,6 +172,7 @@ def write_markdown(path, rows, header):
                     d = best.get((net, layer, 0.0, op, "dense"))
                 lines.append(f"| {net} | {layer} | {s:.2f} | {j['nnz']} | {ms(j)} | "
                              f"{float(j['gflops']):.1f} | {ms(e)} ({e['impl'] if e else ''}) | "
+                             f"{ms(ek)} | "
                              f"{ms(t)} ({t['impl'] if t else ''}) | {ms(d)} | {ms(rf)} | "
                              f"{ratio(e)} | {ratio(t)} |")
     lines += ["", "### one training step (the three kernels of every layer; no input gradient "
@@ -197,8 +202,7 @@ def write_markdown(path, rows, header):
             lines.append(f"| {net} | {s:.2f} | {fmt(j)} | {fmt(t)} | {fmt(dense)} | "
                          f"{dense / j:.2f} |" if dense else f"| {net} | {s:.2f} | {fmt(j)} | "
                          f"{fmt(t)} | n/a | n/a |")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+    return lines
 
 
 def impl_family(impl):
@@ -215,37 +219,52 @@ def main():
     p.add_argument("--out-csv", help="combined CSV (needs --joule-csv)")
     p.add_argument("--out-md", help="Markdown tables (needs --joule-csv)")
     p.add_argument("--header", default="", help="text put under the Markdown title")
+    p.add_argument("--torch-csv", help="PyTorch's rows from an earlier --csv: no timing")
+    p.add_argument("--joule1-csv", help="a second spmm_bench CSV (e.g. one thread) for the "
+                   "Markdown")
     args = p.parse_args()
 
     torch.set_num_threads(args.threads)
     print(f"spmm_torch torch={torch.__version__} threads={torch.get_num_threads()} "
           f"samples={args.samples} batch={args.batch} blas={loaded_blas()} "
           f"omp_wait_policy={os.environ.get('OMP_WAIT_POLICY', 'unset')}", flush=True)
-    gen = torch.Generator().manual_seed(7)
     rows = []
-    for net, layer, n_in, n_out in LAYERS:
-        for s in SPARSITIES:
-            rows += bench_layer(net, layer, n_in, n_out, s, args.batch, args.samples, gen)
+    if args.torch_csv:
+        rows = read_csv(args.torch_csv)
+    else:
+        gen = torch.Generator().manual_seed(7)
+        for net, layer, n_in, n_out in LAYERS:
+            for s in SPARSITIES:
+                rows += bench_layer(net, layer, n_in, n_out, s, args.batch, args.samples, gen)
     if args.csv:
         write_csv(args.csv, rows)
     if args.joule_csv:
-        with open(args.joule_csv) as f:
-            joule_rows = list(csv.DictReader(f))
-        combined = joule_rows + rows
+        combined = read_csv(args.joule_csv) + rows
         if args.out_csv:
             write_csv(args.out_csv, combined)
         if args.out_md:
             load, top = machine_note()
-            header = ["# SpMM kernels: Joule vs Eigen vs PyTorch", "",
-                      args.header, "",
-                      f"Load average when PyTorch's side finished: {load}; busiest processes "
+            header = ["# SpMM kernels: Joule vs Eigen vs PyTorch", "", args.header, "",
+                      f"Load average when this file was written: {load}; busiest processes "
                       f"then: {', '.join(top)}.", "",
                       f"PyTorch {torch.__version__} ({loaded_blas()}), "
                       f"torch.set_num_threads({args.threads})."]
             if WRONG:
                 header += ["", "torch.sparse.sampled_addmm returned wrong entries (0 where "
                            "dy^T x is not) in: " + "; ".join(WRONG) + "."]
-            write_markdown(args.out_md, combined, header)
+            lines = markdown_lines(combined, header)
+            if args.joule1_csv:
+                lines += markdown_lines(read_csv(args.joule1_csv), [
+                    "", "## One thread", "", "spmm_bench --threads 1 (no PyTorch, no reference "
+                    "in this run): less exposed to other processes on the 2 cores than 2 threads "
+                    "that meet at barriers."])
+            with open(args.out_md, "w") as f:
+                f.write("\n".join(lines) + "\n")
+
+
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
 
 
 if __name__ == "__main__":
