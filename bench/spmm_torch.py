@@ -243,12 +243,13 @@ def main():
         if args.out_csv:
             write_csv(args.out_csv, combined)
         if args.out_md:
-            load, top = machine_note()
-            header = ["# SpMM kernels: Joule vs Eigen vs PyTorch", "", args.header, "",
-                      f"Load average when this file was written: {load}; busiest processes "
-                      f"then: {', '.join(top)}.", "",
-                      f"PyTorch {torch.__version__} ({loaded_blas()}), "
-                      f"torch.set_num_threads({args.threads})."]
+            header = ["# SpMM kernels: Joule vs Eigen vs PyTorch", "", args.header, ""]
+            if not args.torch_csv:  # timed just now: say what else was running
+                load, top = machine_note()
+                header += [f"Load average when PyTorch's side finished: {load}; busiest "
+                           f"processes then: {', '.join(top)}.", ""]
+            header += [f"PyTorch {torch.__version__} ({loaded_blas()}), "
+                       f"torch.set_num_threads({args.threads})."]
             if WRONG:
                 header += ["", "torch.sparse.sampled_addmm returned wrong entries (0 where "
                            "dy^T x is not) in: " + "; ".join(WRONG) + "."]

@@ -107,6 +107,28 @@ void gather_rows_nv(int nv, float* tile, const int64_t* ptr, const int64_t* idx,
   }
 }
 
+// spmm_rows below when the stored entries and the output features are few beside the input
+// features (2 (nnz + 8 N) < K: a narrow layer at high sparsity), so that copying the input
+// batch-major would cost more than the products: each sample's output row straight from its
+// input row, which stays in cache while the entries stream by. (Many short rows would cost a
+// mispredicted loop exit each: that is the 8 N.)
+template <bool kPerm>
+void spmm_rows_direct(float* out, const float* in, const int64_t* ptr, const int64_t* idx,
+                      const int64_t* perm, const float* val, const float* bias, int64_t B,
+                      int64_t K, int64_t N) {
+  const int nt = team_size((ptr[N] - ptr[0] + N) * B);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t b = 0; b < B; ++b) {
+    const float* x = in + b * K;
+    for (int64_t n = 0; n < N; ++n) {
+      float s = bias ? bias[n] : 0.f;
+      for (int64_t k = ptr[n]; k < ptr[n + 1]; ++k)
+        s += (kPerm ? val[perm[k]] : val[k]) * x[idx[k]];
+      out[b * N + n] = s;
+    }
+  }
+}
+
 // in (B, K), A (N, K) sparse by rows (ptr, idx; value k is val[perm[k]], or val[k] without perm),
 // bias (N) or null -> out (B, N) = in A^T + bias (overwritten).
 // Without perm the threads split the batch: each copies and computes its own samples, so none
@@ -118,6 +140,11 @@ void spmm_rows(float* out, const float* in, const int64_t* ptr, const int64_t* i
                const int64_t* perm, const float* val, const float* bias, int64_t B, int64_t K,
                int64_t N) {
   if (B <= 0 || N <= 0) return;
+  if (2 * (ptr[N] - ptr[0] + 8 * N) < K) {
+    if (perm) spmm_rows_direct<true>(out, in, ptr, idx, perm, val, bias, B, K, N);
+    else spmm_rows_direct<false>(out, in, ptr, idx, perm, val, bias, B, K, N);
+    return;
+  }
   const int64_t Bp = round_up(B, kLanes), vecs = Bp / kLanes;
   float* in_t = t_scratch[0].get(K * Bp);
   const bool split_rows = perm != nullptr;

@@ -214,12 +214,14 @@ void expect_outputs_close(const Outputs& got, const Outputs& want, int64_t B, in
 }
 
 // Shapes (B, IN, OUT): odd batches, several 128-sample tiles (300 = 128 + 128 + 44), a single
-// input or output feature, and sizes that reach the kernels' OpenMP threshold.
+// input or output feature, a narrow layer (300 -> 3, whose sparse forward skips the batch-major
+// copy), and sizes that reach the kernels' OpenMP threshold.
 struct Dims {
   int64_t B, IN, OUT;
 };
-const std::vector<Dims> kDims = {{1, 37, 53},  {7, 53, 37},    {16, 20, 1},   {129, 1, 20},
-                                 {33, 64, 64}, {300, 45, 29}, {129, 200, 300}};
+const std::vector<Dims> kDims = {{1, 37, 53},   {7, 53, 37},    {16, 20, 1},
+                                 {129, 1, 20},  {33, 64, 64},   {300, 45, 29},
+                                 {33, 300, 3},  {129, 200, 300}};
 
 template <class Check>
 void for_each_case(uint32_t seed, Check check) {
