@@ -46,7 +46,7 @@ has() { grep -qF -- "$1" <<<"$out"; echo $?; }
 expect "io including train is named with file and line" \
   "$(has 'lib/joule/io/checkpoint.h:2: io (layer 9) includes joule/train/trainer.h')"
 expect "kernels including the framework is named" \
-  "$(has 'kernels/cpu/gemm.h:2: kernels/ includes nothing from the framework, found joule/core/tensor.h')"
+  "$(has 'kernels/cpu/gemm.h:2: kernels/ includes nothing from the framework, found joule/core/')"
 expect "datasets including train is named" \
   "$(has 'datasets/csv.h:1: datasets (layer 10) includes joule/train/trainer.h')"
 expect "an include through lib/ is named" "$(has 'lib/joule/core/shape.h:1: includes through lib/')"

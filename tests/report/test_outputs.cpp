@@ -494,9 +494,10 @@ TEST(SvgPlot, EscapesTheTitle) {
 TEST(SvgPlot, RejectsAStopOutsideThePoints) {
   test::expect_has(test::error_of([] { report::accuracy_energy_svg({{1, 10}}, 1, {}, "t"); }),
                    "stop_index 1");
-  test::expect_has(
-      test::error_of([] { report::accuracy_energy_svg({{1, 10}, {2, std::nan("")}}, -1, {}, "t"); }),
-      "not finite");
+  test::expect_has(test::error_of([] {
+                     report::accuracy_energy_svg({{1, 10}, {2, std::nan("")}}, -1, {}, "t");
+                   }),
+                   "not finite");
 }
 
 TEST(SvgPlot, EmptyRunStillDrawsAxes) {
