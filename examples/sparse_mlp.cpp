@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
-    train::RunInfo info = examples::new_run_info("examples/sparse_mlp");
+    report::RunInfo info = examples::new_run_info("examples/sparse_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
     const std::string method = cli.str("method");
     const double sparsity = cli.f64("sparsity");
