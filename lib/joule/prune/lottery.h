@@ -40,8 +40,8 @@ class LotteryTicket {
   void prune_and_rewind(nn::Module& model, const std::vector<std::string>& names, Amount amount,
                         optim::Optimizer* optimizer);
   // Sets every parameter back to the snapshot, its pruned entries to 0, and, when `optimizer` is
-  // given, forgets its state (momentum, moments, step counts) and attaches it to the masks. Throws naming a parameter the snapshot
-  // lacks or holds with another shape.
+  // given, forgets its state (momentum, moments, step counts) and attaches it to the masks.
+  // Throws naming a parameter the snapshot lacks or holds with another shape.
   void rewind(nn::Module& model, optim::Optimizer* optimizer) const;
   // Completed prune_and_rewind rounds.
   int64_t rounds() const { return rounds_; }
