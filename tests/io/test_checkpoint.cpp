@@ -512,7 +512,8 @@ TEST_F(Checkpoint, H5dumpListsTheLayout) {
   ASSERT_EQ(run("/usr/bin/h5dump -A '" + path + "'", out), 0) << read_bytes(out);
   const std::string attrs = read_bytes(out);
   for (const char* part : {"\"joule-checkpoint\"", "ATTRIBUTE \"version\"", "(0): 1",
-                           "\"fashion_mlp --epochs 2\"", "\"SGD\""})
+                           "\"fashion_mlp --epochs 2\"", "\"SGD\"", "ATTRIBUTE \"state_names\"",
+                           "\"momentum_buffer\"", "ATTRIBUTE \"momentum\""})
     expect_has(attrs, part);
 }
 
