@@ -136,6 +136,7 @@ std::vector<OpRow> reduce_rows() {
           .skip_gradcheck(kLarge),
       row("mean_all", "mean", {uniform({3, 4, 5})}, [](const auto& x) { return mean(x[0]); }),
       dim_row("mean_dim0", "mean", 0, false),
+      dim_row("mean_dim1", "mean", 1, false),
       dim_row("mean_dim2_keepdim", "mean", 2, true),
       dim_row("mean_dim_last", "mean", -1, false),
       row("argmax", "argmax", {constant(distinct({5, 7}))},

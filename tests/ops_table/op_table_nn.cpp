@@ -38,11 +38,17 @@ std::vector<OpRow> conv_rows() {
       conv_row("conv2d_groups2_dilation2", {2, 4, 9, 8}, {6, 2, 3, 3}, true, conv(1, 1, 2, 2)),
       conv_row("conv2d_1x1_no_bias", {1, 3, 5, 5}, {2, 3, 1, 1}, false, {}),
       conv_row("conv2d_rect_kernel_stride", {2, 2, 6, 9}, {3, 2, 3, 5}, true, conv({2, 1}, {1, 2})),
+      conv_row("conv2d_stride_dilation_rect_no_bias", {2, 4, 7, 6}, {6, 2, 3, 2}, false,
+               conv({2, 1}, {1, 0}, {1, 2}, 2)),
       conv_row("conv2d_depthwise", {2, 3, 5, 6}, {3, 1, 3, 3}, false, conv(1, 1, 1, 3)),
       // 2 * 4 * 18 * 18 * 4 * 9 = 93312 multiply-adds: the threaded path
       conv_row("conv2d_large", {2, 4, 18, 18}, {4, 4, 3, 3}, true, conv(1, 1)),
   };
   rows.back().no_gradcheck = kLarge;
+  // The first layer of a network: only the weight and the bias want a gradient.
+  OpRow first = conv_row("conv2d_constant_input", {2, 1, 5, 5}, {3, 1, 3, 3}, true, conv(2, 0));
+  first.inputs[0].differentiable = false;
+  rows.push_back(std::move(first));
   return rows;
 }
 
@@ -52,6 +58,8 @@ std::vector<OpRow> pool_rows() {
           [](const auto& x) { return max_pool2d(x[0], 2); }),
       row("max_pool2d_k3_s2_p1", "max_pool2d", {distinct({2, 2, 7, 7})},
           [](const auto& x) { return max_pool2d(x[0], 3, 2, 1); }),
+      row("max_pool2d_rect", "max_pool2d", {distinct({2, 2, 5, 6})},
+          [](const auto& x) { return max_pool2d(x[0], {3, 2}, 1, {1, 0}); }),
       row("max_pool2d_large", "max_pool2d", {uniform({2, 2, 96, 96})},
           [](const auto& x) { return max_pool2d(x[0], 2); })
           .skip_gradcheck(kLarge),
@@ -63,6 +71,8 @@ std::vector<OpRow> pool_rows() {
           [](const auto& x) {
             return avg_pool2d(x[0], {2, 3}, {1, 2});
           }),
+      row("avg_pool2d_rect_padded", "avg_pool2d", {uniform({2, 2, 5, 6})},
+          [](const auto& x) { return avg_pool2d(x[0], {2, 3}, {1, 2}, {1, 0}); }),
       row("avg_pool2d_large", "avg_pool2d", {uniform({2, 2, 96, 96})},
           [](const auto& x) { return avg_pool2d(x[0], 3, 2, 1); })
           .skip_gradcheck(kLarge),
@@ -93,6 +103,10 @@ std::vector<OpRow> norm_dropout_rows() {
           .grad_tol(bn),
       row("batch_norm_train_4d", "batch_norm", {uniform({3, 2, 4, 5}), uniform({2}), uniform({2})},
           batch_norm_train)
+          .grad_tol(bn),
+      row("batch_norm_train_no_running_stats", "batch_norm",
+          {uniform({3, 2, 4, 3}), positive({2}), uniform({2})},
+          [](const auto& v) { return batch_norm(v[0], {}, {}, v[1], v[2], /*training=*/true); })
           .grad_tol(bn),
       row("batch_norm_train_no_affine", "batch_norm", {uniform({5, 3})}, batch_norm_train)
           .grad_tol(bn),
