@@ -36,7 +36,8 @@ TEST(Gradcheck, DetectsAFivePercentError) {
   Tensor a = input({16}, 32);
   auto off = [](const std::vector<Tensor>& x) {
     Tensor out = x[0].detach() * 2.f;
-    return record("off", out, {x[0]}, [](const Tensor& g, const Needs&) { return grads{g * 2.1f}; });
+    return record("off", out, {x[0]},
+                  [](const Tensor& g, const Needs&) { return grads{g * 2.1f}; });
   };
   EXPECT_FALSE(gradcheck(off, {a}).ok);
   auto exact = [](const std::vector<Tensor>& x) { return x[0] * 2.f; };

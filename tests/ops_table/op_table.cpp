@@ -44,14 +44,10 @@ std::vector<OpRow> elementwise_rows() {
           .skip_gradcheck(kLarge),
       row("log", "log", {positive({2, 7})}, [](const auto& x) { return joule::log(x[0]); }),
       row("expand", "expand", {uniform({1, 3})},
-          [](const auto& x) {
-            return expand(x[0], {2, 4, 3});
-          }),
+          [](const auto& x) { return expand(x[0], {2, 4, 3}); }),
       // sum_to and add_ are backward helpers without autograd: forward only.
       row("sum_to_broadcast", "sum_to", {constant(uniform({2, 4, 3}))},
-          [](const auto& x) {
-            return sum_to(x[0], {4, 1});
-          }),
+          [](const auto& x) { return sum_to(x[0], {4, 1}); }),
       row("sum_to_scalar", "sum_to", {constant(uniform({3, 5}))},
           [](const auto& x) { return sum_to(x[0], {}); }),
       row("add_inplace", "add_", {constant(uniform({3, 5})), constant(uniform({3, 5}))},

@@ -68,9 +68,7 @@ std::vector<OpRow> pool_rows() {
       row("avg_pool2d_k3_s2_p1", "avg_pool2d", {uniform({2, 2, 7, 7})},
           [](const auto& x) { return avg_pool2d(x[0], 3, 2, 1); }),
       row("avg_pool2d_rect", "avg_pool2d", {uniform({1, 2, 6, 7})},
-          [](const auto& x) {
-            return avg_pool2d(x[0], {2, 3}, {1, 2});
-          }),
+          [](const auto& x) { return avg_pool2d(x[0], {2, 3}, {1, 2}); }),
       row("avg_pool2d_rect_padded", "avg_pool2d", {uniform({2, 2, 5, 6})},
           [](const auto& x) { return avg_pool2d(x[0], {2, 3}, {1, 2}, {1, 0}); }),
       row("avg_pool2d_large", "avg_pool2d", {uniform({2, 2, 96, 96})},
@@ -138,17 +136,13 @@ std::vector<OpRow> view_rows() {
   auto view_row = [](std::string name, std::string op, OpFn f) {
     return row(std::move(name), std::move(op), {uniform({3, 4})}, std::move(f));
   };
+  // clang-format off
   return {
-      view_row("reshape", "Tensor::reshape",
-               [](const auto& x) {
-                 return x[0].reshape({2, 6});
-               }),
-      view_row("reshape_transposed", "Tensor::reshape",  // not viewable: a copy
+      view_row("reshape", "Tensor::reshape", [](const auto& x) { return x[0].reshape({2, 6}); }),
+      // not viewable: a copy
+      view_row("reshape_transposed", "Tensor::reshape",
                [](const auto& x) { return x[0].t().reshape({12}); }),
-      view_row("view", "Tensor::view",
-               [](const auto& x) {
-                 return x[0].view({4, -1});
-               }),
+      view_row("view", "Tensor::view", [](const auto& x) { return x[0].view({4, -1}); }),
       view_row("flatten", "Tensor::flatten", [](const auto& x) { return x[0].flatten(0); }),
       view_row("narrow", "Tensor::narrow", [](const auto& x) { return x[0].narrow(1, 1, 2); }),
       view_row("slice_rows", "Tensor::slice_rows",
@@ -158,6 +152,7 @@ std::vector<OpRow> view_rows() {
                [](const auto& x) { return x[0].t().contiguous(); }),
       view_row("clone", "Tensor::clone", [](const auto& x) { return x[0].clone(); }),
   };
+  // clang-format on
 }
 
 std::vector<OpRow> sparse_rows() {
