@@ -48,6 +48,8 @@ std::vector<OpRow> elementwise_rows() {
       // sum_to and add_ are backward helpers without autograd: forward only.
       row("sum_to_broadcast", "sum_to", {constant(uniform({2, 4, 3}))},
           [](const auto& x) { return sum_to(x[0], {4, 1}); }),
+      row("sum_to_row", "sum_to", {constant(uniform({5, 3}))},
+          [](const auto& x) { return sum_to(x[0], {3}); }),
       row("sum_to_scalar", "sum_to", {constant(uniform({3, 5}))},
           [](const auto& x) { return sum_to(x[0], {}); }),
       row("add_inplace", "add_", {constant(uniform({3, 5})), constant(uniform({3, 5}))},
