@@ -40,7 +40,7 @@ TEST(Conv2dOp, MatchesTheDirectConvolution) {
   const Conv2dParams p{.stride = {2, 1}, .padding = 1, .dilation = {1, 2}, .groups = 2};
   Tensor y = conv2d(x, w, b, p);
   ASSERT_EQ(y.shape(), (Shape{3, 6, 5, 6}));  // (9 + 2 - 3) / 2 + 1, (8 + 2 - 5) / 1 + 1
-  kernels::ref::Conv2dDims d;
+  kernels::Conv2dDims d;
   d.N = 3, d.C = 4, d.H = 9, d.W = 8, d.OC = 6, d.KH = 3, d.KW = 3, d.OH = 5, d.OW = 6;
   d.SH = 2, d.SW = 1, d.PH = 1, d.PW = 1, d.DH = 1, d.DW = 2, d.G = 2;
   std::vector<float> want(static_cast<size_t>(y.numel()));
