@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Data pruning on Fashion-MNIST: accuracy against total joules (scoring included).
+
+Runs build/examples/data_diet for every score method (el2n, grand, forgetting) x kept end
+(hard, easy) x fraction (0.3, 0.5, 0.7), the random baseline at the same fractions and the full
+data set, each over the same training seeds, and writes
+  bench/results/data_diet.csv  one row per configuration (the program's summary line)
+  bench/results/data_diet.md   the table, the best selection against random, the cost ratios
+  bench/results/data_diet.svg  test accuracy against total joules, full data as the reference
+Each method is scored once (saved to an HDF5 score file and reloaded by the later runs, which
+count the joules recorded in it), as a user would reuse one scoring for many runs.
+
+  /usr/bin/python3 bench/data_diet.py [--build build] [--model mlp] [--seeds 3] [--threads 2]
+                                      [--quick]
+
+Standard library only.
+"""
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import time
+
+METHODS = ["el2n", "grand", "forgetting"]
+KEEPS = ["hard", "easy"]
+FRACTIONS = [0.3, 0.5, 0.7]
+COLORS = {"el2n": "#1f77b4", "grand": "#2ca02c", "forgetting": "#d62728", "random": "#7f7f7f",
+          "full": "#000000"}
+FIELDS = ["method", "fraction", "keep", "test_acc_mean", "test_acc_std", "train_joules_mean",
+          "scoring_joules", "total_joules_mean", "energy_source"]
+
+
+def run_one(exe, args, extra):
+    cmd = [exe] + args + extra
+    print("+", " ".join(cmd), flush=True)
+    t0 = time.time()
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    lines = [l for l in out.splitlines() if not l.startswith("epoch=")]
+    sys.stdout.write("\n".join(lines) + "\n")
+    summary = [l for l in out.splitlines() if l.startswith("summary ")]
+    if not summary:
+        raise SystemExit("no summary line from: " + " ".join(cmd))
+    row = dict(kv.split("=", 1) for kv in summary[-1].split()[1:])
+    row["wall_s"] = "%.1f" % (time.time() - t0)
+    return row
+
+
+def num(row, key):
+    return float(row[key])
+
+
+def fmt_pct(v):
+    return "%.2f" % v
+
+
+def best_scored(rows, fraction):
+    scored = [r for r in rows if r["method"] not in ("random", "full")
+              and abs(num(r, "fraction") - fraction) < 1e-9]
+    return max(scored, key=lambda r: num(r, "test_acc_mean")) if scored else None
+
+
+def random_at(rows, fraction):
+    for r in rows:
+        if r["method"] == "random" and abs(num(r, "fraction") - fraction) < 1e-9:
+            return r
+    return None
+
+
+def write_markdown(path, rows, meta):
+    full = [r for r in rows if r["method"] == "full"][0]
+    full_j = num(full, "total_joules_mean")
+    full_acc = num(full, "test_acc_mean")
+    out = []
+    out.append("# Data pruning: accuracy against total joules (%s)\n" % meta["model"].upper())
+    out.append(meta["conditions"] + "\n")
+    out.append("Total joules = scoring + training (each epoch's test evaluation included); "
+               "energy_source=%s (a CPU-time estimate, labelled estimated). Accuracy: final "
+               "test accuracy, mean ± sample std over %s seeds. vs random: accuracy points over "
+               "the random subset of the same fraction. Scoring: each method scored once on the "
+               "proxy model (%s) and reused.\n" % (full["energy_source"], meta["seeds"],
+                                                    meta["proxy"]))
+    out.append("## Where the best selection beats random\n")
+    out.append("| fraction | best selection | test acc % | random test acc % | gain (points) | "
+               "total J | random total J | total / full |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|---:|")
+    for f in FRACTIONS:
+        b, rnd = best_scored(rows, f), random_at(rows, f)
+        if not b or not rnd:
+            continue
+        gain = num(b, "test_acc_mean") - num(rnd, "test_acc_mean")
+        out.append("| %.1f | %s %s | %s ± %s | %s ± %s | **%+.2f** | %.0f | %.0f | %.2f |" % (
+            f, b["method"], b["keep"], fmt_pct(num(b, "test_acc_mean")),
+            fmt_pct(num(b, "test_acc_std")), fmt_pct(num(rnd, "test_acc_mean")),
+            fmt_pct(num(rnd, "test_acc_std")), gain, num(b, "total_joules_mean"),
+            num(rnd, "total_joules_mean"), num(b, "total_joules_mean") / full_j))
+    out.append("\nFull data: %s ± %s %% at %.0f J (the reference, total / full = 1).\n" % (
+        fmt_pct(full_acc), fmt_pct(num(full, "test_acc_std")), full_j))
+    out.append("## Every configuration\n")
+    out.append("| method | keep | fraction | test acc % | vs random | vs full | train J | "
+               "scoring J | total J | total / full |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    order = {"full": 0, "random": 1, "el2n": 2, "grand": 3, "forgetting": 4}
+    for r in sorted(rows, key=lambda r: (order.get(r["method"], 9), r["keep"],
+                                         num(r, "fraction"))):
+        rnd = random_at(rows, num(r, "fraction"))
+        vs_rnd = "" if r["method"] in ("random", "full") or not rnd else "%+.2f" % (
+            num(r, "test_acc_mean") - num(rnd, "test_acc_mean"))
+        loses = vs_rnd.startswith("-")
+        out.append("| %s | %s | %.1f | %s ± %s | %s | %+.2f | %.0f | %.0f | %.0f | %.2f |" % (
+            r["method"], r["keep"], num(r, "fraction"), fmt_pct(num(r, "test_acc_mean")),
+            fmt_pct(num(r, "test_acc_std")), ("**%s**" % vs_rnd) if loses else vs_rnd,
+            num(r, "test_acc_mean") - full_acc, num(r, "train_joules_mean"),
+            num(r, "scoring_joules"), num(r, "total_joules_mean"),
+            num(r, "total_joules_mean") / full_j))
+    out.append("\nBold in *vs random*: the selection loses to a random subset of the same size.\n")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def write_svg(path, rows, title):
+    W, H, L, R, T, B = 760, 480, 70, 190, 40, 55
+    xs = [num(r, "total_joules_mean") for r in rows]
+    ys = [num(r, "test_acc_mean") for r in rows]
+    x0, x1 = 0.0, max(xs) * 1.05
+    y0, y1 = min(ys) - 0.3, max(ys) + 0.3
+
+    def px(x):
+        return L + (x - x0) / (x1 - x0) * (W - L - R)
+
+    def py(y):
+        return T + (y1 - y) / (y1 - y0) * (H - T - B)
+
+    s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'font-family="sans-serif" font-size="12">' % (W, H),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="%d" y="22" font-size="14">%s</text>' % (L, title)]
+    for i in range(6):
+        xv = x0 + (x1 - x0) * i / 5
+        yv = y0 + (y1 - y0) * i / 5
+        s.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (
+            px(xv), T, px(xv), H - B))
+        s.append('<text x="%.1f" y="%d" text-anchor="middle">%.0f</text>' % (px(xv), H - B + 16,
+                                                                             xv))
+        s.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (
+            L, py(yv), W - R, py(yv)))
+        s.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (L - 6, py(yv) + 4, yv))
+    s.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>' % (
+        L, T, W - L - R, H - T - B))
+    s.append('<text x="%.1f" y="%d" text-anchor="middle">total joules (scoring + training, '
+             'estimated)</text>' % ((L + W - R) / 2, H - 12))
+    s.append('<text x="16" y="%.1f" transform="rotate(-90 16 %.1f)" text-anchor="middle">'
+             'test accuracy %% (mean of seeds)</text>' % ((T + H - B) / 2, (T + H - B) / 2))
+    full = [r for r in rows if r["method"] == "full"][0]
+    fy = py(num(full, "test_acc_mean"))
+    s.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#000" stroke-dasharray="4 3"/>' % (
+        L, fy, W - R, fy))
+    for r in rows:
+        x, y = px(num(r, "total_joules_mean")), py(num(r, "test_acc_mean"))
+        c = COLORS.get(r["method"], "#999")
+        label = "%s %s %.1f" % (r["method"], "" if r["keep"] == "none" else r["keep"],
+                                num(r, "fraction"))
+        if r["method"] == "full":
+            s.append('<rect x="%.1f" y="%.1f" width="10" height="10" fill="#000">'
+                     '<title>full data</title></rect>' % (x - 5, y - 5))
+        elif r["keep"] == "easy":
+            s.append('<circle cx="%.1f" cy="%.1f" r="5" fill="white" stroke="%s" '
+                     'stroke-width="2"><title>%s</title></circle>' % (x, y, c, label))
+        else:
+            s.append('<circle cx="%.1f" cy="%.1f" r="5" fill="%s"><title>%s</title></circle>' % (
+                x, y, c, label))
+    ly = T + 10
+    for m in ["full", "random"] + METHODS:
+        s.append('<circle cx="%d" cy="%d" r="5" fill="%s"/>' % (W - R + 20, ly, COLORS[m]))
+        s.append('<text x="%d" y="%d">%s</text>' % (W - R + 32, ly + 4,
+                                                   m + (" (dashed line)" if m == "full" else "")))
+        ly += 20
+    s.append('<circle cx="%d" cy="%d" r="5" fill="#555"/><text x="%d" y="%d">keep hard</text>' % (
+        W - R + 20, ly, W - R + 32, ly + 4))
+    ly += 20
+    s.append('<circle cx="%d" cy="%d" r="5" fill="white" stroke="#555" stroke-width="2"/>'
+             '<text x="%d" y="%d">keep easy</text>' % (W - R + 20, ly, W - R + 32, ly + 4))
+    ly += 26
+    s.append('<text x="%d" y="%d" fill="#555">fractions 0.3, 0.5, 0.7:</text>' % (W - R + 14, ly))
+    s.append('<text x="%d" y="%d" fill="#555">left to right</text>' % (W - R + 14, ly + 16))
+    s.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(s) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--results-dir", default="bench/results")
+    ap.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
+    ap.add_argument("--seeds", default="3")
+    ap.add_argument("--threads", default="2")
+    ap.add_argument("--scores", default="runs/data_diet/scores.h5",
+                    help="the score file the runs share (removed first: a fresh scoring)")
+    ap.add_argument("--conditions", default="", help="a line on the machine and its load")
+    ap.add_argument("--quick", action="store_true", help="1 seed, 2 epochs (a smoke test)")
+    a = ap.parse_args()
+    exe = os.path.join(a.build, "examples", "data_diet")
+    os.makedirs(a.results_dir, exist_ok=True)
+    os.makedirs(os.path.dirname(a.scores) or ".", exist_ok=True)
+    if os.path.exists(a.scores):
+        os.remove(a.scores)
+    common = ["--model", a.model, "--seeds", "1" if a.quick else a.seeds, "--threads", a.threads,
+              "--scores", a.scores, "--no-progress"]
+    if a.quick:
+        common += ["--epochs", "2"]
+    rows = [run_one(exe, ["--method", "full"], common)]
+    for f in FRACTIONS:
+        rows.append(run_one(exe, ["--method", "random", "--fraction", str(f)], common))
+    for m in METHODS:
+        for keep in KEEPS:
+            for f in FRACTIONS:
+                rows.append(run_one(exe, ["--method", m, "--fraction", str(f), "--keep", keep],
+                                    common))
+    stem = os.path.join(a.results_dir, "data_diet" + ("" if a.model == "mlp" else "_" + a.model))
+    with open(stem + ".csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=FIELDS + ["wall_s"])
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in FIELDS + ["wall_s"]})
+    conditions = a.conditions or "Conditions not recorded."
+    meta = {"model": a.model, "seeds": "1" if a.quick else a.seeds,
+            "proxy": "MLP 784-64-10", "conditions": conditions}
+    write_markdown(stem + ".md", rows, meta)
+    write_svg(stem + ".svg", rows, "data_diet (%s): test accuracy against total joules" % a.model)
+    print("wrote %s.csv %s.md %s.svg" % (stem, stem, stem))
+
+
+if __name__ == "__main__":
+    main()
