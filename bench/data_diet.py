@@ -4,14 +4,19 @@
 Runs build/examples/data_diet for every score method (el2n, grand, forgetting) x kept end
 (hard, easy) x fraction (0.3, 0.5, 0.7), the random baseline at the same fractions and the full
 data set, each over the same training seeds, and writes
-  bench/results/data_diet.csv  one row per configuration (the program's summary line)
+  bench/results/data_diet.csv  one row per configuration (mean over seeds)
   bench/results/data_diet.md   the table, the best selection against random, the cost ratios
   bench/results/data_diet.svg  test accuracy against total joules, full data as the reference
 Each method is scored once (saved to an HDF5 score file and reloaded by the later runs, which
 count the joules recorded in it), as a user would reuse one scoring for many runs.
 
-  /usr/bin/python3 bench/data_diet.py [--build build] [--model mlp] [--seeds 3] [--threads 2]
-                                      [--quick]
+  OMP_WAIT_POLICY=passive /usr/bin/python3 bench/data_diet.py [--build build] [--model mlp]
+      [--seeds 3] [--threads 1] [--conditions "..."] [--quick]
+
+Every run is one seed (--seeds 1 --seed s), seed by seed over all configurations; the driver
+takes the mean and sample std of the seeds itself and also writes data_diet_runs.csv (each run).
+One thread per run keeps the CPU-time estimate proportional to the work on a loaded machine
+(idle OpenMP threads spinning at barriers are counted as busy).
 
 Standard library only.
 """
@@ -31,19 +36,45 @@ FIELDS = ["method", "fraction", "keep", "test_acc_mean", "test_acc_std", "train_
           "scoring_joules", "total_joules_mean", "energy_source"]
 
 
-def run_one(exe, args, extra):
-    cmd = [exe] + args + extra
-    print("+", " ".join(cmd), flush=True)
-    t0 = time.time()
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
-    lines = [l for l in out.splitlines() if not l.startswith("epoch=")]
-    sys.stdout.write("\n".join(lines) + "\n")
+def parse_summary(out, cmd):
     summary = [l for l in out.splitlines() if l.startswith("summary ")]
     if not summary:
-        raise SystemExit("no summary line from: " + " ".join(cmd))
-    row = dict(kv.split("=", 1) for kv in summary[-1].split()[1:])
-    row["wall_s"] = "%.1f" % (time.time() - t0)
-    return row
+        raise SystemExit("no summary line from: " + cmd)
+    return dict(kv.split("=", 1) for kv in summary[-1].split()[1:])
+
+
+def previous_runs(log):
+    """{command without the binary: summary} from an earlier sweep's log (--reuse)."""
+    done, cmd = {}, None
+    with open(log) as f:
+        for line in f:
+            if line.startswith("+ "):
+                cmd = " ".join(line[2:].split()[1:])
+            elif line.startswith("summary ") and cmd is not None:
+                done[cmd] = parse_summary(line, cmd)
+                cmd = None
+    return done
+
+
+class Job:
+    """One data_diet run in the background; its output is printed when it ends."""
+
+    def __init__(self, exe, args):
+        self.cmd = [exe] + args
+        self.key = " ".join(args)
+        print("+ " + " ".join(self.cmd), flush=True)
+        self.t0 = time.time()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.PIPE, text=True)
+
+    def finish(self):
+        out, _ = self.proc.communicate()
+        if self.proc.returncode != 0:
+            raise SystemExit("failed (%d): %s" % (self.proc.returncode, " ".join(self.cmd)))
+        lines = [l for l in out.splitlines() if not l.startswith("epoch=")]
+        print("\n".join(["= " + self.key] + lines), flush=True)
+        row = parse_summary(out, self.key)
+        row["wall_s"] = "%.1f" % (time.time() - self.t0)
+        return row
 
 
 def num(row, key):
@@ -80,7 +111,7 @@ def write_markdown(path, rows, meta):
                "the random subset of the same fraction. Scoring: each method scored once on the "
                "proxy model (%s) and reused.\n" % (full["energy_source"], meta["seeds"],
                                                     meta["proxy"]))
-    out.append("## Where the best selection beats random\n")
+    out.append("## The best score-based selection against random\n")
     out.append("| fraction | best selection | test acc % | random test acc % | gain (points) | "
                "total J | random total J | total / full |")
     out.append("|---:|---|---:|---:|---:|---:|---:|---:|")
@@ -188,48 +219,118 @@ def write_svg(path, rows, title):
         f.write("\n".join(s) + "\n")
 
 
+def aggregate(cfg, runs):
+    """One row per configuration from its single-seed summaries: mean and sample std."""
+    accs = [num(r, "test_acc_mean") for r in runs]
+    joules = [num(r, "train_joules_mean") for r in runs]
+    m = sum(accs) / len(accs)
+    sd = (sum((x - m) ** 2 for x in accs) / (len(accs) - 1)) ** 0.5 if len(accs) > 1 else 0.0
+    train_j = sum(joules) / len(joules)
+    scoring_j = num(runs[0], "scoring_joules")
+    return {"method": runs[0]["method"], "fraction": runs[0]["fraction"], "keep": runs[0]["keep"],
+            "test_acc_mean": "%.4f" % m, "test_acc_std": "%.4f" % sd,
+            "train_joules_mean": "%.3f" % train_j, "scoring_joules": "%.3f" % scoring_j,
+            "total_joules_mean": "%.3f" % (train_j + scoring_j),
+            "energy_source": runs[0]["energy_source"]}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build")
+    ap.add_argument("--exe", default="", help="the data_diet binary (default: BUILD/examples/...)")
     ap.add_argument("--results-dir", default="bench/results")
     ap.add_argument("--model", default="mlp", choices=["mlp", "cnn"])
-    ap.add_argument("--seeds", default="3")
-    ap.add_argument("--threads", default="2")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--threads", default="1")
     ap.add_argument("--scores", default="runs/data_diet/scores.h5",
                     help="the score file the runs share (removed first: a fresh scoring)")
     ap.add_argument("--conditions", default="", help="a line on the machine and its load")
     ap.add_argument("--quick", action="store_true", help="1 seed, 2 epochs (a smoke test)")
+    ap.add_argument("--jobs", type=int, default=1, help="runs at once")
+    ap.add_argument("--reuse", default="", help="an interrupted sweep's log: its finished runs "
+                    "are taken instead of run again (keep its score file: --keep-scores)")
+    ap.add_argument("--keep-scores", action="store_true",
+                    help="keep an existing score file (default: remove it, a fresh scoring)")
     a = ap.parse_args()
-    exe = os.path.join(a.build, "examples", "data_diet")
+    exe = a.exe or os.path.join(a.build, "examples", "data_diet")
     os.makedirs(a.results_dir, exist_ok=True)
     os.makedirs(os.path.dirname(a.scores) or ".", exist_ok=True)
-    if os.path.exists(a.scores):
+    if os.path.exists(a.scores) and not a.keep_scores:
         os.remove(a.scores)
-    common = ["--model", a.model, "--seeds", "1" if a.quick else a.seeds, "--threads", a.threads,
-              "--scores", a.scores, "--no-progress"]
+    seeds = 1 if a.quick else a.seeds
+    common = ["--model", a.model, "--seeds", "1", "--threads", a.threads, "--scores", a.scores,
+              "--no-progress"]
     if a.quick:
         common += ["--epochs", "2"]
-    rows = [run_one(exe, ["--method", "full"], common)]
-    for f in FRACTIONS:
-        rows.append(run_one(exe, ["--method", "random", "--fraction", str(f)], common))
-    for m in METHODS:
-        for keep in KEEPS:
-            for f in FRACTIONS:
-                rows.append(run_one(exe, ["--method", m, "--fraction", str(f), "--keep", keep],
-                                    common))
+    configs = [["--method", "full"]]
+    configs += [["--method", "random", "--fraction", str(f)] for f in FRACTIONS]
+    configs += [["--method", m, "--fraction", str(f), "--keep", k]
+                for m in METHODS for k in KEEPS for f in FRACTIONS]
+    # Seed by seed over every configuration, so that a change in the machine's load during the
+    # sweep falls on all of them alike. Up to --jobs runs at once; a method's first run scores
+    # it into the shared file and its other runs wait for that, then reload the scores.
+    done = previous_runs(a.reuse) if a.reuse else {}
+    todo = [(s, i, cfg + ["--seed", str(s)] + common)
+            for s in range(1, seeds + 1) for i, cfg in enumerate(configs)]
+    method_of = lambda cfg: cfg[cfg.index("--method") + 1]
+    scored = {"full", "random"}  # methods whose scores are in the file (or need none)
+    scoring = set()              # methods whose first run is scoring them
+    results, running = {}, []
+
+    def start_next():
+        """Starts (or takes from --reuse) the first run that may go now; False when none may."""
+        if len(running) >= a.jobs:
+            return False
+        for k, (s, i, args) in enumerate(todo):
+            key, m = " ".join(args), method_of(configs[i])
+            if key in done:
+                print("= reused: " + key, flush=True)
+                results[(s, i)] = dict(done[key], wall_s="")
+                scored.add(m)
+            elif m in scoring and m not in scored:
+                continue  # waits for the run that is scoring this method
+            else:
+                scoring.add(m)
+                running.append((s, i, m, Job(exe, args)))
+            todo.pop(k)
+            return True
+        return False
+
+    while todo or running:
+        if start_next():
+            continue
+        finished = [r for r in running if r[3].proc.poll() is not None]
+        if not finished:
+            time.sleep(0.5)
+            continue
+        for r in finished:
+            running.remove(r)
+            s, i, m, job = r
+            results[(s, i)] = job.finish()
+            scored.add(m)
+    runs = [[results[(s, i)] for s in range(1, seeds + 1)] for i in range(len(configs))]
+    per_run = []
+    for s in range(1, seeds + 1):
+        for i in range(len(configs)):
+            per_run.append(dict(results[(s, i)], seed=str(s)))
+    rows = [aggregate(c, r) for c, r in zip(configs, runs)]
     stem = os.path.join(a.results_dir, "data_diet" + ("" if a.model == "mlp" else "_" + a.model))
     with open(stem + ".csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS + ["wall_s"])
+        w = csv.DictWriter(f, fieldnames=FIELDS)
         w.writeheader()
         for r in rows:
-            w.writerow({k: r.get(k, "") for k in FIELDS + ["wall_s"]})
-    conditions = a.conditions or "Conditions not recorded."
-    meta = {"model": a.model, "seeds": "1" if a.quick else a.seeds,
-            "proxy": "MLP 784-64-10", "conditions": conditions}
+            w.writerow(r)
+    with open(stem + "_runs.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=["seed"] + FIELDS + ["wall_s"])
+        w.writeheader()
+        for r in per_run:
+            w.writerow({k: r.get(k, "") for k in ["seed"] + FIELDS + ["wall_s"]})
+    meta = {"model": a.model, "seeds": str(seeds), "proxy": "MLP 784-64-10",
+            "conditions": a.conditions or "Conditions not recorded."}
     write_markdown(stem + ".md", rows, meta)
     write_svg(stem + ".svg", rows, "data_diet (%s): test accuracy against total joules" % a.model)
-    print("wrote %s.csv %s.md %s.svg" % (stem, stem, stem))
+    print("wrote %s.csv %s_runs.csv %s.md %s.svg" % (stem, stem, stem, stem))
 
 
 if __name__ == "__main__":

@@ -91,7 +91,8 @@ datadiet::Scores get_scores(const examples::Cli& cli, const Recipe& recipe,
                            .batch = proxy ? 128 : recipe.batch,
                            .lr = proxy ? 0.05 : recipe.lr,
                            .momentum = cli.f64("momentum"),
-                           .model = (proxy ? "proxy " : "") + model + " " + arch,
+                           .model = (proxy ? "proxy " : "") + (arch == "cnn" ? arch
+                                                                            : "mlp " + arch),
                            .device = device};
   datadiet::Scores s = datadiet::compute_scores(
       train, [&](uint64_t seed) { return make_model(model, hidden, seed, nullptr); }, o, meter);
@@ -174,7 +175,9 @@ int main(int argc, char** argv) {
     const Recipe recipe = recipe_from_flags(cli);
     const std::string method = cli.str("method");
     const bool full = method == "full";
-    if (!full) datadiet::parse_method(method);  // rejects an unknown name before any work
+    JOULE_CHECK(full || method == "el2n" || method == "grand" || method == "forgetting" ||
+                    method == "random",
+                "--method expects el2n, grand, forgetting, random or full, got '", method, "'");
     const double fraction = full ? 1.0 : cli.f64("fraction");
     JOULE_CHECK(fraction > 0 && fraction <= 1, "--fraction must be in (0, 1], got ", fraction);
     const int64_t seeds = cli.i64("seeds");
