@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
       joules.push_back(r.joules);
       std::cout << "run seed=" << seed << " kept=" << kept.size() << " test_acc=" << r.test_acc
                 << " train_joules=" << r.joules << std::endl;
-      train::RunInfo info = examples::new_run_info("examples/data_diet");
+      report::RunInfo info = examples::new_run_info("examples/data_diet");
       for (const char* f : {"model", "method", "fraction", "keep", "seeds"})
         info.params.emplace_back(f, cli.str(f));
       info.params.emplace_back("seed", std::to_string(seed));
