@@ -149,49 +149,43 @@ def write_markdown(path, rows, meta):
         f.write("\n".join(out) + "\n")
 
 
-def write_svg(path, rows, title):
-    W, H, L, R, T, B = 760, 480, 70, 190, 40, 55
-    xs = [num(r, "total_joules_mean") for r in rows]
-    ys = [num(r, "test_acc_mean") for r in rows]
-    x0, x1 = 0.0, max(xs) * 1.05
-    y0, y1 = min(ys) - 0.3, max(ys) + 0.3
+def svg_panel(rows, box, y_range, x_max, labels):
+    """One scatter of test accuracy against total joules in box = (left, top, width, height)."""
+    L, T, PW, PH = box
+    y0, y1 = y_range
 
     def px(x):
-        return L + (x - x0) / (x1 - x0) * (W - L - R)
+        return L + x / x_max * PW
 
     def py(y):
-        return T + (y1 - y) / (y1 - y0) * (H - T - B)
+        return T + (y1 - y) / (y1 - y0) * PH
 
-    s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
-         'font-family="sans-serif" font-size="12">' % (W, H),
-         '<rect width="100%" height="100%" fill="white"/>',
-         '<text x="%d" y="22" font-size="14">%s</text>' % (L, title)]
+    s = []
     for i in range(6):
-        xv = x0 + (x1 - x0) * i / 5
-        yv = y0 + (y1 - y0) * i / 5
+        xv, yv = x_max * i / 5, y0 + (y1 - y0) * i / 5
         s.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (
-            px(xv), T, px(xv), H - B))
-        s.append('<text x="%.1f" y="%d" text-anchor="middle">%.0f</text>' % (px(xv), H - B + 16,
-                                                                             xv))
+            px(xv), T, px(xv), T + PH))
+        s.append('<text x="%.1f" y="%d" text-anchor="middle">%.0f</text>' % (
+            px(xv), T + PH + 16, xv))
         s.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>' % (
-            L, py(yv), W - R, py(yv)))
+            L, py(yv), L + PW, py(yv)))
         s.append('<text x="%d" y="%.1f" text-anchor="end">%.1f</text>' % (L - 6, py(yv) + 4, yv))
     s.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>' % (
-        L, T, W - L - R, H - T - B))
-    s.append('<text x="%.1f" y="%d" text-anchor="middle">total joules (scoring + training, '
-             'estimated)</text>' % ((L + W - R) / 2, H - 12))
-    s.append('<text x="16" y="%.1f" transform="rotate(-90 16 %.1f)" text-anchor="middle">'
-             'test accuracy %% (mean of seeds)</text>' % ((T + H - B) / 2, (T + H - B) / 2))
+        L, T, PW, PH))
     full = [r for r in rows if r["method"] == "full"][0]
     fy = py(num(full, "test_acc_mean"))
-    s.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#000" stroke-dasharray="4 3"/>' % (
-        L, fy, W - R, fy))
+    s.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#000" '
+             'stroke-dasharray="4 3"/>' % (L, fy, L + PW, fy))
     for r in rows:
-        x, y = px(num(r, "total_joules_mean")), py(num(r, "test_acc_mean"))
+        acc = num(r, "test_acc_mean")
+        if not y0 <= acc <= y1:
+            continue
+        x, y = px(num(r, "total_joules_mean")), py(acc)
         c = COLORS.get(r["method"], "#999")
-        label = "%s %s %.1f" % (r["method"], "" if r["keep"] == "none" else r["keep"],
-                                num(r, "fraction"))
+        label = "%s%s %.1f" % (r["method"], "" if r["keep"] == "none" else " " + r["keep"],
+                               num(r, "fraction"))
         if r["method"] == "full":
+            label = "full"
             s.append('<rect x="%.1f" y="%.1f" width="10" height="10" fill="#000">'
                      '<title>full data</title></rect>' % (x - 5, y - 5))
         elif r["keep"] == "easy":
@@ -200,20 +194,42 @@ def write_svg(path, rows, title):
         else:
             s.append('<circle cx="%.1f" cy="%.1f" r="5" fill="%s"><title>%s</title></circle>' % (
                 x, y, c, label))
-    ly = T + 10
+        if labels:
+            s.append('<text x="%.1f" y="%.1f" font-size="9" fill="%s">%s</text>' % (
+                x + 7, y + 3, c, label))
+    return s
+
+
+def write_svg(path, rows, title):
+    W, H = 1100, 480
+    x_max = max(num(r, "total_joules_mean") for r in rows) * 1.1
+    ys = [num(r, "test_acc_mean") for r in rows]
+    top = max(ys) + 0.3
+    full = [r for r in rows if r["method"] == "full"][0]
+    zoom_low = num(full, "test_acc_mean") - 3.0
+    s = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
+         'font-family="sans-serif" font-size="12">' % (W, H),
+         '<rect width="100%" height="100%" fill="white"/>',
+         '<text x="60" y="22" font-size="14">%s</text>' % title,
+         '<text x="60" y="38" fill="#555">left: every configuration; right: the top %.0f points '
+         'of accuracy, labelled</text>' % (top - zoom_low)]
+    s += svg_panel(rows, (60, 50, 360, 370), (min(ys) - 0.3, top), x_max, False)
+    s += svg_panel(rows, (480, 50, 440, 370), (zoom_low, top), x_max, True)
+    s.append('<text x="490" y="%d" text-anchor="middle">total joules (scoring + training, '
+             'estimated)</text>' % (H - 12))
+    s.append('<text x="16" y="235" transform="rotate(-90 16 235)" text-anchor="middle">'
+             'test accuracy % (mean of seeds)</text>')
+    lx, ly = W - 160, 60
     for m in ["full", "random"] + METHODS:
-        s.append('<circle cx="%d" cy="%d" r="5" fill="%s"/>' % (W - R + 20, ly, COLORS[m]))
-        s.append('<text x="%d" y="%d">%s</text>' % (W - R + 32, ly + 4,
+        s.append('<circle cx="%d" cy="%d" r="5" fill="%s"/>' % (lx, ly, COLORS[m]))
+        s.append('<text x="%d" y="%d">%s</text>' % (lx + 12, ly + 4,
                                                    m + (" (dashed line)" if m == "full" else "")))
         ly += 20
     s.append('<circle cx="%d" cy="%d" r="5" fill="#555"/><text x="%d" y="%d">keep hard</text>' % (
-        W - R + 20, ly, W - R + 32, ly + 4))
+        lx, ly, lx + 12, ly + 4))
     ly += 20
     s.append('<circle cx="%d" cy="%d" r="5" fill="white" stroke="#555" stroke-width="2"/>'
-             '<text x="%d" y="%d">keep easy</text>' % (W - R + 20, ly, W - R + 32, ly + 4))
-    ly += 26
-    s.append('<text x="%d" y="%d" fill="#555">fractions 0.3, 0.5, 0.7:</text>' % (W - R + 14, ly))
-    s.append('<text x="%d" y="%d" fill="#555">left to right</text>' % (W - R + 14, ly + 16))
+             '<text x="%d" y="%d">keep easy</text>' % (lx, ly, lx + 12, ly + 4))
     s.append("</svg>")
     with open(path, "w") as f:
         f.write("\n".join(s) + "\n")
