@@ -16,6 +16,7 @@
 #include "common/cnn.h"
 #include "common/metering.h"
 #include "common/mlp.h"
+#include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "datasets/subset.h"
 #include "joule/datadiet/score_file.h"
@@ -26,24 +27,17 @@ using namespace joule;
 
 namespace {
 
-struct Recipe {
-  std::string model;  // "mlp" or "cnn"
-  int64_t epochs, batch;
-  double lr;
-};
-
-// The example's recipe (fashion_mlp's or fashion_cnn's), with any flag given overriding it.
-Recipe recipe_from_flags(const examples::Cli& cli) {
-  Recipe r{cli.str("model"), 10, 128, 0.05};
-  JOULE_CHECK(r.model == "mlp" || r.model == "cnn", "--model expects mlp or cnn, got '", r.model,
-              "'");
-  if (r.model == "cnn") r = {"cnn", 15, 64, 0.02};
-  if (!cli.str("epochs").empty()) r.epochs = cli.i64("epochs");
-  if (!cli.str("batch").empty()) r.batch = cli.i64("batch");
-  if (!cli.str("lr").empty()) r.lr = cli.f64("lr");
-  JOULE_CHECK(r.epochs >= 1, "--epochs must be >= 1, got ", r.epochs);
-  JOULE_CHECK(r.batch >= 1, "--batch must be >= 1, got ", r.batch);
-  JOULE_CHECK(r.lr > 0, "--lr must be > 0, got ", r.lr);
+// The recipe of --model (fashion_mlp's or fashion_cnn's, from common/recipes.h); each of
+// --epochs --batch --lr overrides it when not 0.
+examples::Recipe recipe_from_flags(const examples::Cli& cli) {
+  examples::Recipe r = cli.str("model") == "cnn" ? examples::fashion_cnn_recipe()
+                                                 : examples::fashion_mlp_recipe();
+  r.model = cli.str("model");
+  if (cli.i64("epochs") != 0) r.epochs = cli.i64("epochs");
+  if (cli.i64("batch") != 0) r.batch = cli.i64("batch");
+  if (cli.f64("lr") != 0) r.lr = cli.f64("lr");
+  r.momentum = cli.f64("momentum");
+  r.weight_decay = cli.f64("weight-decay");
   return r;
 }
 
@@ -60,7 +54,7 @@ std::shared_ptr<nn::Sequential> make_model(const std::string& model,
 
 // The scores of --method: loaded from --scores when that file holds them, else computed (and
 // saved there when --scores is given).
-datadiet::Scores get_scores(const examples::Cli& cli, const Recipe& recipe,
+datadiet::Scores get_scores(const examples::Cli& cli, const examples::Recipe& recipe,
                             const data::Dataset& train, energy::Meter& meter, Device device) {
   const datadiet::Method method = datadiet::parse_method(cli.str("method"));
   const std::string file = cli.str("scores");
@@ -78,8 +72,7 @@ datadiet::Scores get_scores(const examples::Cli& cli, const Recipe& recipe,
     }
   }
   const bool proxy = cli.str("score-model") == "proxy";
-  JOULE_CHECK(proxy || cli.str("score-model") == "same",
-              "--score-model expects proxy or same, got '", cli.str("score-model"), "'");
+  const examples::Recipe proxy_recipe = examples::fashion_mlp_recipe();  // batch 128, lr 0.05
   const std::vector<int64_t> hidden = cli.i64_list(proxy ? "proxy-hidden" : "hidden");
   const std::string model = proxy ? "mlp" : recipe.model;
   std::string arch;
@@ -88,8 +81,8 @@ datadiet::Scores get_scores(const examples::Cli& cli, const Recipe& recipe,
                            .epochs = cli.i64("score-epochs"),
                            .seeds = cli.i64("score-seeds"),
                            .seed = static_cast<uint64_t>(cli.i64("score-seed")),
-                           .batch = proxy ? 128 : recipe.batch,
-                           .lr = proxy ? 0.05 : recipe.lr,
+                           .batch = proxy ? proxy_recipe.batch : recipe.batch,
+                           .lr = proxy ? proxy_recipe.lr : recipe.lr,
                            .momentum = cli.f64("momentum"),
                            .model = (proxy ? "proxy " : "") + (arch == "cnn" ? arch
                                                                             : "mlp " + arch),
@@ -112,23 +105,20 @@ struct RunResult {
 };
 
 // One training run of the recipe on `train` from `seed`, metered from a fresh callback.
-RunResult train_once(const examples::Cli& cli, const Recipe& recipe, const data::Dataset& train,
-                     const data::Dataset& test, examples::Metering& metering, Device device,
-                     uint64_t seed) {
+RunResult train_once(const examples::Cli& cli, const examples::Recipe& recipe,
+                     const data::Dataset& train, const data::Dataset& test,
+                     examples::Metering& metering, Device device, uint64_t seed) {
   std::string arch;
   auto model = make_model(recipe.model, cli.i64_list("hidden"), seed, &arch);
   model->to(device);
-  optim::SGD opt(model->parameters(), {.lr = recipe.lr, .momentum = cli.f64("momentum"),
-                                       .weight_decay = cli.f64("weight-decay")});
-  auto sched = std::make_shared<optim::Scheduler>(
-      opt, std::make_shared<optim::CosineAnnealingLR>(recipe.epochs));
+  examples::Sgd sgd = examples::make_sgd(recipe, model->parameters());
   data::DataLoader train_loader(train, {.batch_size = recipe.batch, .shuffle = true, .seed = seed});
   data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
   metering.callback = std::make_shared<train::MeteringCallback>(*metering.meter, metering.carbon);
-  train::Trainer trainer(*model, opt,
+  train::Trainer trainer(*model, *sgd.opt,
                          {.epochs = recipe.epochs, .progress = !cli.on("no-progress"),
                           .device = device});
-  trainer.set_scheduler(sched);
+  trainer.set_scheduler(sgd.scheduler);
   trainer.add_callback(metering.callback);
   const auto& history = trainer.fit(train_loader, &test_loader);
   return {history.back().test_acc, metering.callback->cumulative_joules()};
@@ -151,37 +141,50 @@ double std_of(const std::vector<double>& v) {
 int main(int argc, char** argv) {
   examples::Cli cli("data_diet", "Score Fashion-MNIST's training examples, keep a fraction and "
                                  "train on it; scoring and training joules, one summary line.");
-  cli.flag("model", "mlp", "the recipe to train: mlp (fashion_mlp's) or cnn (fashion_cnn's)")
-      .flag("method", "el2n", "el2n, grand, forgetting, random, or full (every example)")
-      .flag("fraction", "0.5", "fraction of the training examples kept, in (0, 1]")
-      .flag("seeds", "3", "training runs, seeded --seed, --seed + 1, ...")
-      .flag("keep", "hard", "hard (the highest scores) or easy (the lowest)")
+  cli.choice_flag("model", "mlp", "the recipe to train: fashion_mlp's or fashion_cnn's",
+                  {"mlp", "cnn"})
+      .choice_flag("method", "el2n", "the score, or full (every example, the reference)",
+                   {"el2n", "grand", "forgetting", "random", "full"})
+      .real_flag("fraction", "0.5", "fraction of the training examples kept",
+                 {.min = 0, .max = 1, .min_open = true})
+      .int_flag("seeds", "3", "training runs, seeded --seed, --seed + 1, ...", {.min = 1})
+      .choice_flag("keep", "hard", "hard (the highest scores) or easy (the lowest)",
+                   {"hard", "easy"})
       .toggle("class-balanced", "keep the same fraction of every class")
-      .flag("score-model", "proxy", "what scores: proxy (a narrow MLP, --proxy-hidden) or same "
-                                    "(the model trained)")
-      .flag("proxy-hidden", "64", "hidden widths of the proxy MLP")
-      .flag("score-epochs", "-1", "training epochs of each scoring model (-1: the method's "
-                                  "default: el2n 2, grand 0, forgetting 4)")
-      .flag("score-seeds", "1", "scoring models averaged (forgetting: runs summed)")
-      .flag("score-seed", "1", "seed of the first scoring model (and of the selection's ties)")
+      .choice_flag("score-model", "proxy", "what scores: proxy (a narrow MLP, --proxy-hidden) "
+                                           "or same (the model trained)", {"proxy", "same"})
+      .list_flag("proxy-hidden", "64", "hidden widths of the proxy MLP")
+      .int_flag("score-epochs", "-1", "training epochs of each scoring model",
+                {.min = -1, .note = "-1 = the method's default: el2n 2, grand 0, forgetting 4"})
+      .int_flag("score-seeds", "1", "scoring models averaged (forgetting: runs summed)",
+                {.min = 1})
+      .int_flag("score-seed", "1", "seed of the first scoring model (and of the selection's ties)",
+                {.min = 0})
       .flag("scores", "", "HDF5 score file: read /scores/<method> when present, else compute and "
                           "save it there");
-  examples::add_recipe_flags(cli, "", "", "");
-  cli.flag("hidden", "256,128", "hidden widths of the MLP trained (--model mlp)");
+  // The recipe's numbers depend on --model: 0 takes them from it.
+  cli.int_flag("epochs", "0", "epochs", {.min = 0, .note = "0 = the recipe's: mlp 10, cnn 15"})
+      .int_flag("batch", "0", "batch size", {.min = 0, .note = "0 = the recipe's: mlp 128, cnn 64"})
+      .real_flag("lr", "0", "initial learning rate, cosine decay to 0",
+                 {.min = 0, .note = "0 = the recipe's: mlp 0.05, cnn 0.02"})
+      .real_flag("momentum", "0.9", "SGD momentum", {.min = 0, .max = 1, .max_open = true})
+      .real_flag("weight-decay", "0", "SGD weight decay", {.min = 0})
+      .int_flag("seed", "1", "seed of the first training run (initialisation, shuffling)",
+                {.min = 0})
+      .flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
+                        "or /usr/share/datasets/fashion-mnist)")
+      .toggle("no-progress", "never draw the progress bar");
+  examples::add_threads_flag(cli);
+  cli.list_flag("hidden", "256,128", "hidden widths of the MLP trained (--model mlp)");
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
-    const Recipe recipe = recipe_from_flags(cli);
+    const examples::Recipe recipe = recipe_from_flags(cli);
     const std::string method = cli.str("method");
     const bool full = method == "full";
-    JOULE_CHECK(full || method == "el2n" || method == "grand" || method == "forgetting" ||
-                    method == "random",
-                "--method expects el2n, grand, forgetting, random or full, got '", method, "'");
     const double fraction = full ? 1.0 : cli.f64("fraction");
-    JOULE_CHECK(fraction > 0 && fraction <= 1, "--fraction must be in (0, 1], got ", fraction);
     const int64_t seeds = cli.i64("seeds");
-    JOULE_CHECK(seeds >= 1, "--seeds must be >= 1, got ", seeds);
     const data::Keep keep = data::parse_keep(cli.str("keep"));
     const bool random = method == "random";
     const std::string keep_text = full || random ? "none" : data::keep_name(keep);
