@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   cli.parse(argc, argv);
   examples::Distributed dist("fashion_cnn");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
-    train::RunInfo info = examples::new_run_info("examples/fashion_cnn");
+    report::RunInfo info = examples::new_run_info("examples/fashion_cnn");
     const int threads = examples::set_threads(cli.i64("threads"));
     const Device device = examples::device_from_flags(cli);
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   cli.parse(argc, argv);
   examples::Distributed dist("fashion_mlp");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
-    train::RunInfo info = examples::new_run_info("examples/fashion_mlp");
+    report::RunInfo info = examples::new_run_info("examples/fashion_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
     const Device device = examples::device_from_flags(cli);
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));

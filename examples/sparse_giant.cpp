@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   cli.parse(argc, argv);
   examples::Distributed dist("sparse_giant");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
-    train::RunInfo info = examples::new_run_info("examples/sparse_giant");
+    report::RunInfo info = examples::new_run_info("examples/sparse_giant");
     const int threads = examples::set_threads(cli.i64("threads"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));

@@ -53,7 +53,7 @@ void Distributed::add_metering(train::Trainer& trainer, Metering& m) {
   m.meter = std::move(summed);
   m.callback = std::make_shared<train::MeteringCallback>(*m.meter, m.carbon);
   trainer.add_callback(m.callback);
-  trainer.add_callback(std::make_shared<dist::RankJoules>(meter, env_->world()));
+  trainer.add_callback(std::make_shared<dist::RankJoules>(meter, env_->world(), m.callback.get()));
 }
 
 int64_t Distributed::resume(const std::string& dir, train::Trainer& trainer,

@@ -115,8 +115,8 @@ void Communicator::allreduce_sum(double* data, int64_t n) {
 #ifdef JOULE_WITH_MPI
   for (int64_t at = 0; at < n; at += kMaxCount)
     JOULE_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + at,
-                                  static_cast<int>(std::min(kMaxCount, n - at)), MPI_DOUBLE, MPI_SUM,
-                                  MPI_COMM_WORLD));
+                                  static_cast<int>(std::min(kMaxCount, n - at)), MPI_DOUBLE,
+                                  MPI_SUM, MPI_COMM_WORLD));
 #endif
 }
 

@@ -73,6 +73,12 @@ void RankJoules::on_epoch_end(train::Trainer&, train::EpochRecord& rec) {
     text += buf;
   }
   rec.set("rank_joules", text);
+  if (metering_ && !metering_->history().empty() &&
+      metering_->history().back().epoch == rec.epoch) {
+    std::vector<train::EpochRecord> history = metering_->history();
+    for (const auto& [key, value] : rec.extra) history.back().set(key, value);
+    metering_->restore(history);
+  }
 }
 
 }  // namespace joule::dist

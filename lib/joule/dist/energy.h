@@ -16,6 +16,7 @@
 
 #include "joule/dist/communicator.h"
 #include "joule/energy/meter.h"
+#include "joule/train/metering.h"
 #include "joule/train/trainer.h"
 
 namespace joule::dist {
@@ -48,9 +49,12 @@ class SummedMeter : public energy::Meter {
 // metering windows (reads paired in order: start, stop, start, stop, as MeteringCallback opens
 // and closes them), so they sum to the epoch's joules=. Also corrects test_j_per_1k, which the
 // MeteringCallback divides by this rank's test samples, to the job's joules per 1,000 of all.
+// Given the MeteringCallback, it writes both into the last epoch of its history too (which the
+// run's outputs and checkpoints are made from).
 class RankJoules : public train::Callback {
  public:
-  RankJoules(SummedMeter& meter, Communicator& comm) : meter_(meter), comm_(comm) {}
+  RankJoules(SummedMeter& meter, Communicator& comm, train::MeteringCallback* metering = nullptr)
+      : meter_(meter), comm_(comm), metering_(metering) {}
   void on_epoch_begin(train::Trainer& t, int64_t epoch) override;
   void on_eval_end(train::Trainer& t, const std::string& split,
                    const train::EvalResult& r) override;
@@ -61,6 +65,7 @@ class RankJoules : public train::Callback {
  private:
   SummedMeter& meter_;
   Communicator& comm_;
+  train::MeteringCallback* metering_;
   std::vector<double> last_;
   double test_samples_ = -1;  // this rank's, this epoch; < 0: no test evaluation
 };
