@@ -1,8 +1,10 @@
 // The backward engine: counts each node's consumers, then runs nodes in reverse topological
-// order, summing the gradients that meet at a node, and frees every node it ran.
+// order, summing the gradients that meet at a node, and frees every node it ran. A leaf with
+// post-accumulate-grad hooks has its hooks run as soon as its last incoming edge has been run.
 #include <unordered_map>
 
 #include "joule/autograd/grad_mode.h"
+#include "joule/autograd/hooks.h"
 #include "joule/autograd/node.h"
 #include "joule/ops/elementwise.h"
 
@@ -25,14 +27,17 @@ void accumulate_leaf(TensorImpl& leaf, Tensor g) {
   add_(acc, g);
 }
 
-// Number of edges from within the graph into each node reachable from `root`.
-std::unordered_map<autograd::Node*, int> count_consumers(autograd::Node* root) {
+// Number of edges from within the graph into each node reachable from `root`; into
+// `hooked_leaves`, the same count for each leaf that has hooks.
+std::unordered_map<autograd::Node*, int> count_consumers(
+    autograd::Node* root, std::unordered_map<TensorImpl*, int>& hooked_leaves) {
   std::unordered_map<autograd::Node*, int> deps{{root, 0}};
   std::vector<autograd::Node*> stack{root};
   while (!stack.empty()) {
     autograd::Node* n = stack.back();
     stack.pop_back();
     for (const auto& e : n->next) {
+      if (e.leaf && e.leaf->hooks) ++hooked_leaves[e.leaf.get()];
       if (!e.node) continue;
       auto [it, inserted] = deps.try_emplace(e.node.get(), 0);
       ++it->second;
@@ -62,9 +67,11 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   const std::shared_ptr<Node>& top = root.grad_fn();
   if (!top) {
     accumulate_leaf(root.impl(), g);
+    run_post_accumulate_grad_hooks(root.impl_ptr());
     return;
   }
-  auto deps = count_consumers(top.get());
+  std::unordered_map<TensorImpl*, int> hooked_leaves;
+  auto deps = count_consumers(top.get(), hooked_leaves);
   std::unordered_map<Node*, Tensor> pending{{top.get(), g}};
   std::vector<std::shared_ptr<Node>> ready{top};
   Needs needs;
@@ -93,8 +100,11 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
           slot = slot.defined() ? add(slot, gi) : std::move(gi);
         }
         if (--deps[e.node.get()] == 0) ready.push_back(e.node);
-      } else if (e.leaf && gi.defined()) {
-        accumulate_leaf(*e.leaf, std::move(gi));
+      } else if (e.leaf) {
+        if (gi.defined()) accumulate_leaf(*e.leaf, std::move(gi));
+        auto hooked = hooked_leaves.find(e.leaf.get());
+        if (hooked != hooked_leaves.end() && --hooked->second == 0 && e.leaf->grad)
+          run_post_accumulate_grad_hooks(e.leaf);
       }
     }
     if (!retain_graph) {
