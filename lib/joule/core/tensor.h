@@ -111,7 +111,8 @@ class Tensor {
   Tensor grad() const { return Tensor(impl().grad); }
   void set_grad(const Tensor& g) { impl().grad = g.impl_; }
   const std::shared_ptr<autograd::Node>& grad_fn() const { return impl().grad_fn; }
-  // Reverse-mode backward from this tensor; a scalar needs no gradient argument.
+  // Reverse-mode backward from this tensor; a scalar needs no gradient argument. Defined by the
+  // backward engine (backward/engine.cpp, above ops/): core/ does not include it.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 
   TensorImpl& impl() const {
