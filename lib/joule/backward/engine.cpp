@@ -66,7 +66,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   const std::shared_ptr<autograd::Node>& top = root.grad_fn();
   if (!top) {
     accumulate_leaf(root.impl(), g);
-    run_post_accumulate_grad_hooks(root.impl_ptr());
+    autograd::run_post_accumulate_grad_hooks(root.impl_ptr());
     return;
   }
   std::unordered_map<TensorImpl*, int> hooked_leaves;
@@ -103,7 +103,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
         if (gi.defined()) accumulate_leaf(*e.leaf, std::move(gi));
         auto hooked = hooked_leaves.find(e.leaf.get());
         if (hooked != hooked_leaves.end() && --hooked->second == 0 && e.leaf->grad)
-          run_post_accumulate_grad_hooks(e.leaf);
+          autograd::run_post_accumulate_grad_hooks(e.leaf);
       }
     }
     if (!retain_graph) {
