@@ -2,6 +2,10 @@
 // in uint8, one image at a time, into the GEMM of quant_gemm.cpp), max pooling and ReLU on uint8.
 #include <omp.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -62,35 +66,54 @@ void transpose_u8(uint8_t* y, const uint8_t* x, int64_t B, int64_t R, int64_t C)
 
 namespace {
 
+// Copies n bytes in whole 16-byte blocks, one vector move each: up to 15 bytes past n are read
+// from src and written to dst, both of which must have that slack. (This file is built with
+// -fno-tree-loop-distribute-patterns: GCC would otherwise merge the loop back into one libc
+// memcpy call per run, slower for the short runs of an im2col row.)
+inline void copy_blocks(uint8_t* __restrict dst, const uint8_t* __restrict src, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+#if defined(__SSE2__)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+#else
+    std::memcpy(dst + i, src + i, 16);
+#endif
+  }
+}
+
+constexpr int64_t kSlack = 16;  // bytes after an im2col or padded-image buffer for copy_blocks
+
 // One image's im2col rows: row p = oh * OW + ow holds, tap by tap (kh, kw), the C bytes of the
-// input pixel it reads (x_zp where that pixel is padding), then x_zp up to K4 bytes.
-void im2col_u8(uint8_t* col, int64_t K4, const uint8_t* img, int32_t x_zp, const Conv2dDims& d) {
-  const uint8_t zp = static_cast<uint8_t>(x_zp);
-  const int64_t K = d.KH * d.KW * d.C, run = d.KW * d.C;
-  for (int64_t oh = 0; oh < d.OH; ++oh)
-    for (int64_t ow = 0; ow < d.OW; ++ow) {
-      uint8_t* row = col + (oh * d.OW + ow) * K4;
-      const int64_t iw0 = ow * d.SW - d.PW;
-      const bool inside_w = d.DW == 1 && iw0 >= 0 && iw0 + d.KW <= d.W;
-      for (int64_t kh = 0; kh < d.KH; ++kh) {
-        uint8_t* dst = row + kh * run;
-        const int64_t ih = oh * d.SH - d.PH + kh * d.DH;
-        if (ih < 0 || ih >= d.H) {
-          std::memset(dst, zp, static_cast<size_t>(run));
-        } else if (inside_w) {  // the KW taps are KW * C contiguous bytes of the input row
-          std::memcpy(dst, img + (ih * d.W + iw0) * d.C, static_cast<size_t>(run));
+// input pixel it reads (x_zp where that pixel is padding), then K4 - K bytes that meet zero
+// weights (any value). `padded` is the image with its zero-point border: (H + 2 PH, W + 2 PW, C)
+// with kSlack bytes after it. With DW == 1 a window row is KW * C contiguous padded bytes, copied
+// in 16-byte blocks whose overrun the next copy (or the slack) overwrites.
+void im2col_u8(uint8_t* __restrict col, int64_t K4, const uint8_t* __restrict padded,
+               const Conv2dDims& d) {
+  const int64_t C = d.C, KH = d.KH, KW = d.KW, OH = d.OH, OW = d.OW, SH = d.SH, SW = d.SW;
+  const int64_t DH = d.DH, DW = d.DW, WP = d.W + 2 * d.PW, run = KW * C;
+  for (int64_t oh = 0; oh < OH; ++oh)
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      uint8_t* row = col + (oh * OW + ow) * K4;
+      for (int64_t kh = 0; kh < KH; ++kh) {
+        const uint8_t* src = padded + ((oh * SH + kh * DH) * WP + ow * SW) * C;
+        if (DW == 1) {
+          copy_blocks(row + kh * run, src, run);
         } else {
-          for (int64_t kw = 0; kw < d.KW; ++kw) {
-            const int64_t iw = iw0 + kw * d.DW;
-            if (iw < 0 || iw >= d.W)
-              std::memset(dst + kw * d.C, zp, static_cast<size_t>(d.C));
-            else
-              std::memcpy(dst + kw * d.C, img + (ih * d.W + iw) * d.C, static_cast<size_t>(d.C));
-          }
+          for (int64_t kw = 0; kw < KW; ++kw)
+            std::memcpy(row + kh * run + kw * C, src + kw * DW * C, static_cast<size_t>(C));
         }
       }
-      if (K4 > K) std::memset(row + K, zp, static_cast<size_t>(K4 - K));
     }
+}
+
+// x (H, W, C) -> (H + 2 PH, W + 2 PW, C) bordered with x_zp.
+void pad_image(uint8_t* __restrict padded, const uint8_t* __restrict img, int32_t x_zp,
+               const Conv2dDims& d) {
+  const int64_t C = d.C, W = d.W, PW = d.PW, WP = W + 2 * PW, HP = d.H + 2 * d.PH;
+  std::memset(padded, x_zp, static_cast<size_t>(HP * WP * C));
+  for (int64_t h = 0; h < d.H; ++h)
+    std::memcpy(padded + ((h + d.PH) * WP + PW) * C, img + h * W * C, static_cast<size_t>(W * C));
 }
 
 }  // namespace
@@ -108,27 +131,30 @@ void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQ
   const int64_t P = d.OH * d.OW, K4 = w.K, in_image = d.H * d.W * d.C;
   const bool pointwise = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && d.PH == 0 &&
                          d.PW == 0 && d.C == K4;
+  const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
   // One image; the GEMM shares its rows among threads unless the images are already shared.
-  auto image = [&](int64_t b, std::vector<uint8_t>& col) {
+  auto image = [&](int64_t b, std::vector<uint8_t>& col, std::vector<uint8_t>& padded) {
     const uint8_t* rows = x + b * in_image;
     if (!pointwise) {
-      col.resize(static_cast<size_t>(P * K4));
-      im2col_u8(col.data(), K4, rows, x_zp, d);
+      col.resize(static_cast<size_t>(P * K4 + kSlack));
+      padded.resize(static_cast<size_t>(padded_bytes + kSlack));
+      pad_image(padded.data(), rows, x_zp, d);
+      im2col_u8(col.data(), K4, padded.data(), d);
       rows = col.data();
     }
     qgemm_packed_u8(y + b * P * d.OC, d.OC, rows, K4, x_zp, w, P, r);
   };
   const bool by_image = d.N > 1 && d.N * P * d.OC * K4 >= kQuantParallelMin && !omp_in_parallel();
   if (!by_image) {
-    std::vector<uint8_t> col;
-    for (int64_t b = 0; b < d.N; ++b) image(b, col);
+    std::vector<uint8_t> col, padded;
+    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
     return;
   }
 #pragma omp parallel
   {
-    std::vector<uint8_t> col;
+    std::vector<uint8_t> col, padded;
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < d.N; ++b) image(b, col);
+    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
   }
 }
 
@@ -137,24 +163,41 @@ void qconv2d_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
   qconv2d_packed_u8(y, x, x_zp, pack_qconv_weight(w, d), d, r);
 }
 
+namespace {
+
+// out[c] = max(out[c], in[c]) for c < C: 16 bytes per vector instruction, the rest one by one
+inline void max_into(uint8_t* __restrict out, const uint8_t* __restrict in, int64_t C) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  for (; c + 16 <= C; c += 16) {
+    __m128i* o = reinterpret_cast<__m128i*>(out + c);
+    _mm_storeu_si128(o, _mm_max_epu8(_mm_loadu_si128(o),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + c))));
+  }
+#endif
+  for (; c < C; ++c) out[c] = out[c] > in[c] ? out[c] : in[c];
+}
+
+}  // namespace
+
 void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
-  const int64_t rows = d.N * d.OH;
-  const bool par = rows > 1 && d.N * d.H * d.W * d.C >= kParallelMin && !omp_in_parallel();
+  const int64_t N = d.N, C = d.C, H = d.H, W = d.W, OH = d.OH, OW = d.OW;
+  const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
+  const int64_t rows = N * OH;
+  const bool par = rows > 1 && N * H * W * C >= kParallelMin && !omp_in_parallel();
 #pragma omp parallel for schedule(static) if (par)
   for (int64_t nr = 0; nr < rows; ++nr) {
-    const int64_t b = nr / d.OH, oh = nr % d.OH;
-    const int64_t h0 = std::max<int64_t>(oh * d.SH - d.PH, 0);
-    const int64_t h1 = std::min(oh * d.SH - d.PH + d.KH, d.H);
-    for (int64_t ow = 0; ow < d.OW; ++ow) {
-      uint8_t* out = y + ((b * d.OH + oh) * d.OW + ow) * d.C;
-      const int64_t w0 = std::max<int64_t>(ow * d.SW - d.PW, 0);
-      const int64_t w1 = std::min(ow * d.SW - d.PW + d.KW, d.W);
-      std::memset(out, 0, static_cast<size_t>(d.C));  // 0 is the least uint8: any tap wins
+    const int64_t b = nr / OH, oh = nr % OH;
+    const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;
+      const int64_t w0 = std::max<int64_t>(ow * SW - PW, 0), w1 = std::min(ow * SW - PW + KW, W);
+      // the first tap (every window holds one) starts the maximum: padding never wins
+      const uint8_t* first = x + ((b * H + h0) * W + w0) * C;
+      for (int64_t c = 0; c < C; ++c) out[c] = first[c];
       for (int64_t ih = h0; ih < h1; ++ih)
-        for (int64_t iw = w0; iw < w1; ++iw) {
-          const uint8_t* in = x + ((b * d.H + ih) * d.W + iw) * d.C;
-          for (int64_t c = 0; c < d.C; ++c) out[c] = std::max(out[c], in[c]);
-        }
+        for (int64_t iw = (ih == h0 ? w0 + 1 : w0); iw < w1; ++iw)
+          max_into(out, x + ((b * H + ih) * W + iw) * C, C);
     }
   }
 }

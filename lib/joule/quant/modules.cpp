@@ -70,7 +70,7 @@ QTensor QLinear::qforward(const QTensor& x) {
   JOULE_CHECK(x.shape().dim() == 2 && x.shape()[1] == IN, "quantized Linear: expects (B, ", IN,
               "), got ", x.str());
   const int64_t B = x.shape()[0];
-  QTensor y(Shape{B, OUT}, out_);
+  QTensor y = QTensor::reuse(spare_, Shape{B, OUT}, out_);
   const Requant r = requant(x.params(), w_, bias_, out_, relu_);
   const int32_t zp = x.params().zero_point;
   if (ops::reference_kernels_enabled())
@@ -116,7 +116,7 @@ QTensor QConv2d::qforward(const QTensor& x) {
   d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
   d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
   JOULE_CHECK(d.OH > 0 && d.OW > 0, "quantized Conv2d: input ", s, " is smaller than the kernel");
-  QTensor y(Shape{d.N, d.OC, d.OH, d.OW}, out_);
+  QTensor y = QTensor::reuse(spare_, Shape{d.N, d.OC, d.OH, d.OW}, out_);
   const Requant r = requant(x.params(), w_, bias_, out_, relu_);
   const int32_t zp = x.params().zero_point;
   if (ops::reference_kernels_enabled()) {
@@ -143,7 +143,7 @@ std::string QConv2d::repr() const {
 // ---- ReLU, MaxPool2d, Flatten, Unflatten -----------------------------------------------------
 
 QTensor QReLU::qforward(const QTensor& x) {
-  QTensor y(x.shape(), x.params());
+  QTensor y = QTensor::reuse(spare_, x.shape(), x.params());
   if (ops::reference_kernels_enabled())
     ref::relu_u8(y.data(), x.data(), x.numel(), x.params().zero_point);
   else
@@ -170,7 +170,7 @@ QTensor QMaxPool2d::qforward(const QTensor& x) {
   d.OW = (d.W + 2 * d.PW - d.KW) / d.SW + 1;
   JOULE_CHECK(d.OH > 0 && d.OW > 0, "quantized MaxPool2d: input ", s, " is smaller than the ",
               "window ", kernel_);
-  QTensor y(Shape{d.N, d.C, d.OH, d.OW}, x.params());
+  QTensor y = QTensor::reuse(spare_, Shape{d.N, d.C, d.OH, d.OW}, x.params());
   if (ops::reference_kernels_enabled()) {
     ref::Pool2dDims rd;
     rd.N = d.N, rd.C = d.C, rd.H = d.H, rd.W = d.W, rd.KH = d.KH, rd.KW = d.KW;
@@ -195,7 +195,7 @@ QTensor QFlatten::qforward(const QTensor& x) {
   JOULE_CHECK(s.dim() == 4, "quantized Flatten: expects (N, C, H, W), got ", x.str());
   const Shape flat{s[0], s[1] * s[2] * s[3]};
   if (s[1] == 1) return x.reshaped(flat);  // NHWC and NCHW orders agree
-  QTensor y(flat, x.params());
+  QTensor y = QTensor::reuse(spare_, flat, x.params());
   if (ops::reference_kernels_enabled())
     ref::transpose_u8(y.data(), x.data(), s[0], s[2] * s[3], s[1]);
   else
@@ -214,7 +214,7 @@ QTensor QUnflatten::qforward(const QTensor& x) {
               x.str());
   const Shape nchw{s[0], chw_[0], chw_[1], chw_[2]};
   if (chw_[0] == 1) return x.reshaped(nchw);
-  QTensor y(nchw, x.params());
+  QTensor y = QTensor::reuse(spare_, nchw, x.params());
   if (ops::reference_kernels_enabled())
     ref::transpose_u8(y.data(), x.data(), s[0], chw_[0], chw_[1] * chw_[2]);
   else

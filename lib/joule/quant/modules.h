@@ -27,6 +27,11 @@ class QModule : public nn::Module {
   // The layer's kind as checkpoints name it: "Linear", "Conv2d", "ReLU", "MaxPool2d", "Flatten",
   // "Unflatten".
   virtual std::string kind() const = 0;
+
+ protected:
+  // The output buffer of the previous call, reused when the caller let go of it (so a layer is
+  // for one thread at a time, like the float layers).
+  QTensor spare_;
 };
 
 // y = requantize(x · wᵀ + bias) (ReLU fused when `relu`), outputs under `out`.

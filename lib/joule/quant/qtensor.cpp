@@ -27,7 +27,7 @@ QParams choose_qparams(float lo, float hi) {
 QTensor::QTensor(Shape shape, QParams params)
     : shape_(std::move(shape)),
       params_(params),
-      data_(std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(shape_.numel()))) {
+      data_(new uint8_t[static_cast<size_t>(shape_.numel())]) {  // uninitialised, not zeroed
   JOULE_CHECK(params.scale > 0 && std::isfinite(params.scale),
               "QTensor: scale must be positive and finite, got ", params.scale);
   JOULE_CHECK(params.zero_point >= 0 && params.zero_point <= 255,
@@ -39,6 +39,20 @@ QTensor QTensor::reshaped(Shape shape) const {
               " elements, ", shape, " has ", shape.numel());
   QTensor q = *this;
   q.shape_ = std::move(shape);
+  return q;
+}
+
+QTensor QTensor::reuse(QTensor& spare, Shape shape, QParams params) {
+  if (!spare.defined() || spare.data_.use_count() != 1 || spare.numel() != shape.numel()) {
+    spare = QTensor(std::move(shape), params);
+    return spare;
+  }
+  QTensor q(spare);
+  q.shape_ = std::move(shape);
+  q.params_ = params;
+  JOULE_CHECK(params.scale > 0 && std::isfinite(params.scale) && params.zero_point >= 0 &&
+                  params.zero_point <= 255,
+              "QTensor: bad parameters scale=", params.scale, " zero_point=", params.zero_point);
   return q;
 }
 

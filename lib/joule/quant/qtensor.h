@@ -36,17 +36,21 @@ class QTensor {
   QParams params() const { return params_; }
   bool nhwc() const { return shape_.dim() == 4; }
   int64_t numel() const { return shape_.numel(); }
-  uint8_t* data() { return data_->data(); }
-  const uint8_t* data() const { return data_->data(); }
+  uint8_t* data() { return data_.get(); }
+  const uint8_t* data() const { return data_.get(); }
   bool defined() const { return data_ != nullptr; }
   // The same codes under another shape of as many elements (no copy, no reordering).
   QTensor reshaped(Shape shape) const;
+  // A QTensor of `shape` and `params` on `spare`'s buffer when nothing else holds that buffer
+  // and it has as many elements (a layer's output of the previous batch), else a new one. The
+  // codes are uninitialised either way.
+  static QTensor reuse(QTensor& spare, Shape shape, QParams params);
   std::string str() const;  // "QTensor[256, 16, 28, 28] uint8 NHWC scale=0.02 zero_point=0"
 
  private:
   Shape shape_;
   QParams params_;
-  std::shared_ptr<std::vector<uint8_t>> data_;
+  std::shared_ptr<uint8_t[]> data_;
 };
 
 // A float CPU tensor (2-D, or 4-D NCHW) -> its uint8 codes under `params` (4-D ones NHWC).
