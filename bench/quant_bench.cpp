@@ -39,7 +39,7 @@ double median_ms(nn::Module& model, const Tensor& x, int samples) {
   return ms[ms.size() / 2];
 }
 
-void report(const std::string& model, const std::string& variant, nn::Module& m, int64_t batch,
+void print_row(const std::string& model, const std::string& variant, nn::Module& m, int64_t batch,
             int samples) {
   Generator g(3);
   const Tensor x = Tensor::uniform({batch, 784}, g, 0.f, 1.f);
@@ -92,11 +92,11 @@ int main(int argc, char** argv) {
       for (int b = 0; b < 4; ++b) q.calibrate(Tensor::uniform({256, 784}, cg, 0.f, 1.f));
       auto int8 = q.convert();
       for (int64_t batch : {1, 256}) {
-        report(model, "fp32", *m, batch, samples);
-        report(model, "int8_static", *int8, batch, samples);
+        print_row(model, "fp32", *m, batch, samples);
+        print_row(model, "int8_static", *int8, batch, samples);
         if (model == "mlp") {
           auto dyn = quant::quantize_dynamic(*m);
-          report(model, "int8_dynamic", *dyn, batch, samples);
+          print_row(model, "int8_dynamic", *dyn, batch, samples);
         }
       }
     }

@@ -20,8 +20,8 @@
 #include "datasets/fashion_mnist.h"
 #include "joule/energy/make_meter.h"
 #include "joule/joule.h"
+#include "joule/report/svg_plot.h"
 #include "joule/train/metering.h"
-#include "joule/train/svg_plot.h"
 
 using namespace joule;
 
@@ -174,7 +174,10 @@ int main(int argc, char** argv) {
           data::DataLoader train_loader(train, {.batch_size = 128, .shuffle = true, .seed = seed});
           data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
           const auto& history = trainer.fit(train_loader, &test_loader);
-          for (const auto& r : history) epoch_s += r.train_s / epochs, epoch_j += r.joules / epochs;
+          for (const auto& r : history) {
+            epoch_s += r.train_s / epochs;
+            epoch_j += r.joules() / epochs;
+          }
           acc = history.back().test_acc;
           if (net_text == plot_net) plot.emplace_back(epoch_j, acc);
         }
@@ -198,10 +201,10 @@ int main(int argc, char** argv) {
     }
     if (!cli.str("svg").empty() && !plot.empty()) {
       std::sort(plot.begin(), plot.end());
-      train::write_accuracy_energy_svg(cli.str("svg"), plot, -1, {},
-                                       "Test accuracy vs joules per epoch, " + plot_net +
-                                           ", sparsity 0-99% (" +
-                                           (meter->measured() ? "measured" : "estimated") + ")");
+      report::write_accuracy_energy_svg(cli.str("svg"), plot, -1, {},
+                                        "Test accuracy vs joules per epoch, " + plot_net +
+                                            ", sparsity 0-99% (" +
+                                            (meter->measured() ? "measured" : "estimated") + ")");
     }
   } catch (const Error& e) {
     std::cerr << "sparse_vs_dense: " << e.what() << std::endl;

@@ -71,7 +71,7 @@ double train_teacher(const examples::Cli& cli, const std::string& path, const da
   trainer.fit(loader, &test_loader);
   if (train::checkpoint_path(dir) != path)  // the callback writes <dir>/last.h5
     std::filesystem::rename(train::checkpoint_path(dir), path);
-  train::RunInfo info = examples::new_run_info("examples/distill");
+  report::RunInfo info = examples::new_run_info("examples/distill");
   for (const auto& [k, v] : parts.attributes) info.params.emplace_back(k, v);
   examples::write_outputs(metering, info, "distill_teacher", -1, {}, std::cout);
   return metering.callback->cumulative_joules();
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
         path, examples::make_cnn(examples::cnn_options_of(path), unused, 0).model,
         {.cache_samples = cache ? train.size() : 0}, &state);
     if (origin == "checkpoint" && !state.energy_history.empty())
-      teacher_train_j = state.energy_history.back().cumulative_j;
+      teacher_train_j = state.energy_history.back().cumulative_joules;
     int64_t correct = 0;
     for (int64_t i = 0; i < test_loader.num_batches(); ++i) {
       data::Batch b = test_loader.batch(i);
@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
         std::cout << "result run=" << run << " seed=" << seed << " test_acc=" << acc
                   << " joules=" << joules << " energy_source=" << source << " energy=" << kind
                   << std::endl;
-        train::RunInfo info = examples::new_run_info("examples/distill");
+        report::RunInfo info = examples::new_run_info("examples/distill");
         for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "hidden",
                               "temperature", "alpha", "teacher"})
           info.params.emplace_back(k, cli.str(k));

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     auto run = [&](const data::Dataset& train_set, data::DataLoader* val_loader,
                    std::shared_ptr<train::EnergyAwareStop> stop, examples::Metering& m,
                    const std::string& name) {
-      train::RunInfo info = examples::new_run_info("examples/energy_aware_stop");
+      report::RunInfo info = examples::new_run_info("examples/energy_aware_stop");
       Generator gen(seed);
       std::string arch;
       auto model = examples::make_mlp(train_set.feature_dim(), cli.i64_list("hidden"),

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
-    train::RunInfo info = examples::new_run_info("examples/fashion_cnn");
+    report::RunInfo info = examples::new_run_info("examples/fashion_cnn");
     const int threads = examples::set_threads(cli.i64("threads"));
     const Device device = examples::device_from_flags(cli);
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
-    train::RunInfo info = examples::new_run_info("examples/fashion_mlp");
+    report::RunInfo info = examples::new_run_info("examples/fashion_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
     const Device device = examples::device_from_flags(cli);
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
-    train::RunInfo info = examples::new_run_info("examples/sparse_giant");
+    report::RunInfo info = examples::new_run_info("examples/sparse_giant");
     const int threads = examples::set_threads(cli.i64("threads"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));

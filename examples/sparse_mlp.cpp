@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   examples::add_metering_flags(cli, "runs");
   cli.parse(argc, argv);
   try {
-    train::RunInfo info = examples::new_run_info("examples/sparse_mlp");
+    report::RunInfo info = examples::new_run_info("examples/sparse_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
     const std::string method = cli.str("method");
     const double sparsity = cli.f64("sparsity");
@@ -145,7 +145,8 @@ int main(int argc, char** argv) {
       auto sparse_model = std::make_shared<nn::Sequential>();
       for (size_t i = 0; i < model->size(); ++i) {
         if (auto* lin = dynamic_cast<nn::Linear*>((*model)[i].get()))
-          sparse_model->push_back(nn::SparseLinear::from_dense(*lin));
+          sparse_model->push_back(
+              nn::SparseLinear::from_dense(*lin, prune::mask_of(*lin, "weight")));
         else
           sparse_model->push_back((*model)[i]);
       }

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
     const std::string src = metering.meter->source();
     const std::string kind = metering.meter->measured() ? "measured" : "estimated";
     auto run_info = [&](const std::string& arm) {
-      train::RunInfo info = examples::new_run_info("examples/transfer");
+      report::RunInfo info = examples::new_run_info("examples/transfer");
       for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed",
                             "per-class", "pretrain-epochs"})
         info.params.emplace_back(k, cli.str(k));

@@ -1,11 +1,11 @@
 #include "common/metering.h"
 
 #include <chrono>
-#include <filesystem>
 #include <ostream>
+#include <utility>
 
 #include "joule/energy/make_meter.h"
-#include "joule/train/svg_plot.h"
+#include "joule/report/outputs.h"
 
 namespace joule::examples {
 
@@ -37,8 +37,8 @@ void add_metering_flags(Cli& cli, const std::string& default_out) {
                                 "('' writes none)");
 }
 
-train::RunInfo new_run_info(const std::string& source_name) {
-  train::RunInfo info;
+report::RunInfo new_run_info(const std::string& source_name) {
+  report::RunInfo info;
   info.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::system_clock::now().time_since_epoch()).count();
   info.source_name = source_name;
@@ -72,33 +72,15 @@ Metering start_metering(const Cli& cli, std::ostream& log, Device device) {
   return m;
 }
 
-void write_outputs(const Metering& m, train::RunInfo info, const std::string& run_name,
+void write_outputs(const Metering& m, report::RunInfo info, const std::string& run_name,
                    int64_t stop_index, const std::vector<std::pair<double, double>>& forecast,
                    std::ostream& log) {
   if (m.out_dir.empty()) return;
-  namespace fs = std::filesystem;
-  fs::create_directories(m.out_dir);
-  const auto& history = m.callback->history();
-  info.run_name = run_name + "-" + info.run_id.substr(0, 8);
-  info.carbon_intensity_g_per_kwh = m.carbon.intensity_g_per_kwh;
-  info.pue = m.carbon.pue;
-  info.energy_source = m.meter->source();
-  info.measured = m.meter->measured();
-  train::fill_host_info(info);
-  const std::string base = (fs::path(m.out_dir) / info.run_name).string();
-  const std::string run_dir =
-      train::write_mlflow_run((fs::path(m.out_dir) / "mlruns").string(), info, history);
-  train::append_emissions_csv((fs::path(m.out_dir) / "emissions.csv").string(), info, history);
-  train::write_epoch_csv(base + "_epochs.csv", history);
-  std::vector<std::pair<double, double>> points;
-  for (const auto& e : history)
-    points.emplace_back(e.cumulative_j, e.val_acc >= 0 ? e.val_acc : e.test_acc);
-  train::write_accuracy_energy_svg(base + "_accuracy_energy.svg", points, stop_index, forecast,
-                                   run_name + ": accuracy against energy (" +
-                                       (m.meter->measured() ? "measured" : "estimated") + ")");
-  log << "outputs emissions_csv=" << (fs::path(m.out_dir) / "emissions.csv").string()
-      << " epochs_csv=" << base << "_epochs.csv mlflow_run=" << run_dir
-      << " svg=" << base << "_accuracy_energy.svg" << std::endl;
+  const report::OutputPaths p = report::write_outputs(
+      m.callback->history(), *m.meter, m.carbon, std::move(info),
+      {.out_dir = m.out_dir, .run_name = run_name, .stop_index = stop_index, .forecast = forecast});
+  log << "outputs emissions_csv=" << p.emissions_csv << " epochs_csv=" << p.epochs_csv
+      << " mlflow_run=" << p.mlflow_run << " svg=" << p.svg << std::endl;
 }
 
 }  // namespace joule::examples

@@ -1,6 +1,6 @@
 // Energy metering for the examples: the flags, the meter, the callback, and the run's outputs
 // (CodeCarbon-style emissions.csv, a per-epoch CSV, an MLflow run, an SVG of accuracy against
-// energy) written under --out.
+// energy) written under --out by joule::report::write_outputs.
 #pragma once
 
 #include <iosfwd>
@@ -13,7 +13,7 @@
 #include "joule/energy/carbon.h"
 #include "joule/energy/meter.h"
 #include "joule/train/metering.h"
-#include "joule/train/outputs.h"
+#include "joule/report/run_info.h"
 
 namespace joule::examples {
 
@@ -28,7 +28,7 @@ struct Metering {
 };
 
 // A RunInfo for the outputs, stamped with the current time and the program's name.
-train::RunInfo new_run_info(const std::string& source_name);
+report::RunInfo new_run_info(const std::string& source_name);
 
 // Builds the meter from the flags (and JOULE_* environment variables, which the flags override)
 // and prints, once, one `meter ...` line with its source, whether it measures or estimates, and
@@ -36,10 +36,10 @@ train::RunInfo new_run_info(const std::string& source_name);
 // Training on a GPU (`device`) makes NVML's counter the measurement (see energy/make_meter.h).
 Metering start_metering(const Cli& cli, std::ostream& log, Device device = Device::cpu());
 
-// Writes the run's outputs under m.out_dir (emissions.csv appended, <run>_epochs.csv,
-// mlruns/, <run>_accuracy_energy.svg) and prints where they went. `stop_index` and `forecast`
-// mark the SVG (-1 / empty when there is none).
-void write_outputs(const Metering& m, train::RunInfo info, const std::string& run_name,
+// Writes the run's outputs under m.out_dir with report::write_outputs (emissions.csv appended,
+// <run>_epochs.csv, mlruns/, <run>_accuracy_energy.svg) and prints where they went; nothing when
+// m.out_dir is empty. `stop_index` and `forecast` mark the SVG (-1 / empty when there is none).
+void write_outputs(const Metering& m, report::RunInfo info, const std::string& run_name,
                    int64_t stop_index,
                    const std::vector<std::pair<double, double>>& forecast, std::ostream& log);
 

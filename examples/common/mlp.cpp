@@ -2,6 +2,7 @@
 
 #include "joule/nn/activation.h"
 #include "joule/nn/linear.h"
+#include "joule/prune/mask.h"
 #include "joule/sparse/sparse_linear.h"
 
 namespace joule::examples {
@@ -69,13 +70,8 @@ int64_t weight_nnz(nn::Module& model) {
   for_each_layer(model, [&](nn::Module& m) {
     if (auto* s = dynamic_cast<nn::SparseLinear*>(&m)) n += s->nnz();
     if (auto* l = dynamic_cast<nn::Linear*>(&m)) {
-      const Tensor mask = l->weight().mask();
-      if (!mask.defined()) {
-        n += l->weight().numel();
-      } else {
-        const Tensor c = mask.contiguous();
-        for (int64_t i = 0; i < c.numel(); ++i) n += c.data<float>()[i] != 0.f;
-      }
+      const Tensor mask = prune::mask_of(*l, "weight");
+      n += mask.defined() ? prune::nnz(mask) : l->weight().numel();
     }
   });
   return n;

@@ -35,6 +35,7 @@
 #include "joule/ops/norm.h"
 #include "joule/ops/pool.h"
 #include "joule/io/checkpoint.h"
+#include "joule/report/outputs.h"
 #include "joule/ops/sparse.h"
 #include "joule/prune/dst.h"
 #include "joule/prune/erk.h"

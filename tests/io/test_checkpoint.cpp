@@ -76,8 +76,8 @@ void train(nn::Module& model, optim::Optimizer& opt, int steps) {
   }
 }
 
-train::EpochEnergy epoch_energy(int64_t epoch, const char* source, bool measured) {
-  train::EpochEnergy e;
+energy::EpochRecord epoch_energy(int64_t epoch, const char* source, bool measured) {
+  energy::EpochRecord e;
   e.epoch = epoch;
   e.loss = 1.0 / 3 + epoch;
   e.train_acc = 50.125 + epoch;
@@ -88,7 +88,7 @@ train::EpochEnergy epoch_energy(int64_t epoch, const char* source, bool measured
   e.eval_s = 0.2;
   e.train = {1.05 * epoch, {10.0 / 3, 2.5, 0.1}, source, measured};
   e.eval = {0.19, {1.0 / 7, 0.25, 0}, source, measured};
-  e.cumulative_j = 17.0 / 3 * epoch;
+  e.cumulative_joules = 17.0 / 3 * epoch;
   e.emissions_g = 0.001 / 3 * epoch;
   return e;
 }
@@ -161,7 +161,7 @@ void expect_same_state(const TrainingState& a, const TrainingState& b) {
   }
   ASSERT_EQ(a.energy_history.size(), b.energy_history.size());
   for (size_t i = 0; i < a.energy_history.size(); ++i) {
-    const train::EpochEnergy &x = a.energy_history[i], &y = b.energy_history[i];
+    const energy::EpochRecord &x = a.energy_history[i], &y = b.energy_history[i];
     EXPECT_EQ(x.epoch, y.epoch);
     for (auto [p, q] : {std::pair{x.loss, y.loss}, {x.train_acc, y.train_acc},
                         {x.val_acc, y.val_acc}, {x.test_acc, y.test_acc}, {x.lr, y.lr},
@@ -173,7 +173,7 @@ void expect_same_state(const TrainingState& a, const TrainingState& b) {
                         {x.eval.joules.cpu_j, y.eval.joules.cpu_j},
                         {x.eval.joules.dram_j, y.eval.joules.dram_j},
                         {x.eval.joules.gpu_j, y.eval.joules.gpu_j},
-                        {x.cumulative_j, y.cumulative_j}, {x.emissions_g, y.emissions_g}})
+                        {x.cumulative_joules, y.cumulative_joules}, {x.emissions_g, y.emissions_g}})
       EXPECT_EQ(std::memcmp(&p, &q, sizeof(double)), 0) << "epoch " << i << ": " << p << " " << q;
     EXPECT_EQ(x.train.source, y.train.source);
     EXPECT_EQ(x.eval.source, y.eval.source);
@@ -512,7 +512,8 @@ TEST_F(Checkpoint, H5dumpListsTheLayout) {
   ASSERT_EQ(run("/usr/bin/h5dump -A '" + path + "'", out), 0) << read_bytes(out);
   const std::string attrs = read_bytes(out);
   for (const char* part : {"\"joule-checkpoint\"", "ATTRIBUTE \"version\"", "(0): 1",
-                           "\"fashion_mlp --epochs 2\"", "\"SGD\""})
+                           "\"fashion_mlp --epochs 2\"", "\"SGD\"", "ATTRIBUTE \"state_names\"",
+                           "\"momentum_buffer\"", "ATTRIBUTE \"momentum\""})
     expect_has(attrs, part);
 }
 

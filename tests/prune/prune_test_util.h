@@ -8,6 +8,7 @@
 #include "joule/nn/activation.h"
 #include "joule/nn/linear.h"
 #include "joule/nn/sequential.h"
+#include "joule/prune/mask.h"
 
 namespace joule::test {
 
@@ -36,7 +37,7 @@ inline std::vector<float> values_of(const nn::Module& m, const std::string& name
 }
 
 inline std::vector<float> mask_of(const nn::Module& m, const std::string& name) {
-  const Tensor mask = m.parameter(name).mask();
+  const Tensor mask = prune::mask_of(m, name);
   return mask.defined() ? mask.to_vector<float>() : std::vector<float>();
 }
 

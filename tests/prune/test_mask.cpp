@@ -1,4 +1,4 @@
-// Masks kept with a parameter: Module::register_mask, identity / custom_from_mask / replace_mask /
+// Masks kept with a parameter: prune::register_mask, identity / custom_from_mask / replace_mask /
 // remove, sparsity and nnz, and the mask's round trip through a checkpoint.
 #include <gtest/gtest.h>
 
@@ -23,41 +23,42 @@ bool has_buffer(const nn::Module& m, const std::string& name) {
 
 TEST(PruneMask, RegisterMaskIsABufferOfTheOwningModuleAndTheParameterMask) {
   auto m = test::two_layers(3, 4, 2);
-  EXPECT_TRUE(m->named_masks().empty());
-  Tensor mask = m->register_mask("2.weight");
+  EXPECT_TRUE(prune::named_masks(*m).empty());
+  Tensor mask = prune::register_mask(*m, "2.weight");
   EXPECT_TRUE(has_buffer(*m, "2.weight_mask"));
   EXPECT_TRUE(has_buffer(*m->children()[2].second, "weight_mask"));  // on the Linear itself
-  EXPECT_TRUE(mask.same(m->parameter("2.weight").mask()));
+  EXPECT_TRUE(mask.same(prune::mask_of(*m, "2.weight")));
   EXPECT_TRUE(mask.same(m->parameter("2.weight_mask")));
   EXPECT_EQ(mask.shape(), m->parameter("2.weight").shape());
   EXPECT_EQ(test::zeros_in(mask.to_vector<float>()), 0);  // all ones at first
-  EXPECT_TRUE(m->register_mask("2.weight").same(mask));   // a second call returns the same one
-  const nn::NamedTensors masks = m->named_masks();
+  EXPECT_TRUE(prune::register_mask(*m, "2.weight").same(mask));  // a second call: the same one
+  const nn::NamedTensors masks = prune::named_masks(*m);
   ASSERT_EQ(masks.size(), 1u);
   EXPECT_EQ(masks[0].first, "2.weight");
-  m->remove_mask("2.weight");
+  prune::remove_mask(*m, "2.weight");
   EXPECT_FALSE(has_buffer(*m, "2.weight_mask"));
-  EXPECT_FALSE(m->parameter("2.weight").mask().defined());
+  EXPECT_FALSE(prune::mask_of(*m, "2.weight").defined());
 }
 
-TEST(PruneMask, RegisterMaskAdoptsAMaskAttachedByHand) {
+TEST(PruneMask, RegisterMaskAdoptsAMaskBufferRegisteredByHand) {
   auto m = test::two_layers(2, 2, 2);
-  Tensor w = m->parameter("0.weight");
   Tensor mine = test::floats({1, 0, 0, 1}, {2, 2});
-  w.set_mask(mine);
-  EXPECT_TRUE(m->register_mask("0.weight").same(mine));
-  EXPECT_TRUE(m->parameter("0.weight_mask").same(mine));
-  m->remove_mask("0.weight");
-  w.set_mask(Tensor::ones({3}));
-  expect_has(error_of([&] { m->register_mask("0.weight"); }), "does not match it");
+  m->add_buffer("0.weight_mask", mine);
+  EXPECT_TRUE(prune::register_mask(*m, "0.weight").same(mine));
+  EXPECT_TRUE(prune::mask_of(*m, "0.weight").same(mine));
+  EXPECT_TRUE(prune::is_pruned(*m, "0.weight"));
+  prune::remove_mask(*m, "0.weight");
+  m->add_buffer("0.weight_mask", Tensor::ones({3}));
+  expect_has(error_of([&] { prune::register_mask(*m, "0.weight"); }),
+             "'0.weight' has a buffer '0.weight_mask' that is not a mask of its shape [2, 2]");
 }
 
 TEST(PruneMask, BadNamesAreNamed) {
   auto m = test::two_layers(2, 2, 2);
-  const std::string e = error_of([&] { m->register_mask("0.wieght"); });
+  const std::string e = error_of([&] { prune::register_mask(*m, "0.wieght"); });
   expect_has(e, "register_mask: no parameter named '0.wieght'");
   expect_has(e, "0.weight, 0.bias, 2.weight, 2.bias");
-  expect_has(error_of([&] { m->remove_mask("0.weight"); }), "'0.weight' has no mask");
+  expect_has(error_of([&] { prune::remove_mask(*m, "0.weight"); }), "'0.weight' has no mask");
   expect_has(error_of([&] { prune::identity(*m, "7.weight"); }), "no parameter named '7.weight'");
   expect_has(error_of([&] { prune::remove(*m, "2.bias"); }), "'2.bias' is not pruned");
 }
@@ -126,11 +127,12 @@ TEST(PruneMask, MaskSurvivesACheckpointRoundTrip) {
     EXPECT_EQ(test::mask_of(*fresh, name), test::mask_of(*m, name)) << name;
     EXPECT_EQ(test::values_of(*fresh, name), test::values_of(*m, name)) << name;
   }
-  EXPECT_TRUE(handle.same(fresh->parameter("0.weight").mask()));
+  EXPECT_TRUE(handle.same(prune::mask_of(*fresh, "0.weight")));
   EXPECT_GT(test::zeros_in(test::mask_of(*fresh, "0.weight")), 0);
 
   // And the optimizer keeps honouring the loaded masks.
   optim::SGD opt(fresh->parameters(), {.lr = 0.1, .momentum = 0.9});
+  prune::attach(opt, *fresh);
   Generator gen(3);
   Tensor x = Tensor::randn({5, 4}, gen);
   for (int i = 0; i < 3; ++i) {

@@ -1,5 +1,6 @@
-// The optimizer's mask hook: with SGD (momentum + weight decay), Adam and AdamW, masked weights
-// stay exactly 0 and so do their gradients and state buffers; an all-ones mask changes nothing.
+// The optimizer hooks prune::attach installs: with SGD (momentum + weight decay), Adam and AdamW,
+// masked weights stay exactly 0 and so do their gradients and state buffers; an all-ones mask
+// changes nothing; masks registered after attaching are honoured; attach is idempotent.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -66,7 +67,8 @@ TEST(PruneOptimizerMask, MaskedWeightsAndTheirStateStayZero) {
     SCOPED_TRACE(kind.name);
     auto m = test::two_layers(6, 8, 3, 5);
     auto opt = kind.make(m->parameters());
-    steps(*m, *opt, 2);  // state buffers now hold values everywhere
+    prune::attach(*opt, *m);  // before any mask: the hooks find masks registered later
+    steps(*m, *opt, 2);       // state buffers now hold values everywhere
     prune::l1_unstructured(*m, "0.weight", 0.5);
     prune::ln_structured(*m, "2.weight", 1, 2, 0);
     const std::vector<float> w0_pruned = test::values_of(*m, "0.weight");
@@ -110,6 +112,7 @@ TEST(PruneOptimizerMask, AnAllOnesMaskChangesNothing) {
     auto plain = test::two_layers(6, 8, 3, 9), masked = test::two_layers(6, 8, 3, 9);
     for (const auto& name : prune::prunable_parameters(*masked)) prune::identity(*masked, name);
     auto opt_plain = kind.make(plain->parameters()), opt_masked = kind.make(masked->parameters());
+    prune::attach(*opt_masked, *masked);
     steps(*plain, *opt_plain, 3);
     steps(*masked, *opt_masked, 3);
     for (const auto& [name, t] : plain->named_parameters())
@@ -117,11 +120,28 @@ TEST(PruneOptimizerMask, AnAllOnesMaskChangesNothing) {
   }
 }
 
+namespace {
+// Two parameters "a" and "b" of shape (n), all ones.
+class TwoVectors : public nn::Module {
+ public:
+  explicit TwoVectors(int64_t n) {
+    a = register_parameter("a", Tensor::ones({n}));
+    b = register_parameter("b", Tensor::ones({n}));
+  }
+  Tensor forward(const Tensor& x) override { return x; }
+  std::string repr() const override { return "TwoVectors"; }
+  Tensor a, b;
+};
+}  // namespace
+
 TEST(PruneOptimizerMask, AGradientSharedWithAnotherLeafIsNotChanged) {
   // a and b hold one gradient tensor (set by hand): masking a's must not touch b's.
-  Tensor a = Tensor::ones({4}).set_requires_grad(), b = Tensor::ones({4}).set_requires_grad();
-  a.set_mask(test::floats({1, 0, 1, 0}, {4}));
+  TwoVectors m(4);
+  Tensor a = m.a, b = m.b;
+  prune::custom_from_mask(m, "a", test::floats({1, 0, 1, 0}, {4}));
+  a.copy_(Tensor::ones({4}));  // custom_from_mask zeroed the pruned entries; start from ones
   optim::SGD opt({a, b}, {.lr = 0.5});
+  prune::attach(opt, m);
   const Tensor shared = Tensor::ones({4});
   a.set_grad(shared);
   b.set_grad(shared);
@@ -133,9 +153,11 @@ TEST(PruneOptimizerMask, AGradientSharedWithAnotherLeafIsNotChanged) {
 }
 
 TEST(PruneOptimizerMask, AMaskOfTheWrongShapeIsNamed) {
-  Tensor a = Tensor::ones({4}).set_requires_grad();
-  a.set_mask(Tensor::ones({3}));
+  TwoVectors m(4);
+  Tensor a = m.a;
+  m.add_buffer("a_mask", Tensor::ones({3}));  // by hand: register_mask would refuse it
   optim::Adam opt({a}, {});
+  prune::attach(opt, m);
   sum(a * 2.f).backward();
   test::expect_has(test::error_of([&] { opt.step(); }),
                    "Adam: the pruning mask Tensor[3] float32 cpu does not match its parameter");
@@ -151,4 +173,33 @@ TEST(PruneOptimizerMask, ResetStateForgetsMomentumAndSteps) {
   EXPECT_FALSE(opt.param_groups()[0].state[0].buf1.defined());
   EXPECT_EQ(opt.param_groups()[0].state[0].step, 0);
   EXPECT_EQ(opt.param_groups()[0].lr, 0.5);
+}
+
+TEST(PruneOptimizerMask, AttachIsIdempotentAndDetachStopsTheMasking) {
+  auto m = test::two_layers(6, 8, 3, 5);
+  optim::SGD opt(m->parameters(), {.lr = 0.1, .momentum = 0.9});
+  EXPECT_EQ(opt.num_param_hooks(), 0u);
+  prune::attach(opt, *m);
+  prune::attach(opt, *m);
+  EXPECT_EQ(opt.num_param_hooks(), 4u);  // one per parameter, however often attached
+  prune::l1_unstructured(*m, "0.weight", 0.5);
+  steps(*m, opt, 2);
+  EXPECT_EQ(test::zeros_in(test::values_of(*m, "0.weight")), 24);
+  prune::detach(opt);
+  EXPECT_EQ(opt.num_param_hooks(), 0u);
+  steps(*m, opt, 2);  // the mask is still there, but nothing keeps the weights at 0 now
+  EXPECT_LT(test::zeros_in(test::values_of(*m, "0.weight")), 24);
+  EXPECT_EQ(test::zeros_in(test::mask_of(*m, "0.weight")), 24);
+}
+
+TEST(PruneOptimizerMask, ARemovedMaskIsNoLongerApplied) {
+  auto m = test::two_layers(6, 8, 3, 5);
+  optim::SGD opt(m->parameters(), {.lr = 0.1});
+  prune::attach(opt, *m);
+  prune::l1_unstructured(*m, "0.weight", 0.5);
+  steps(*m, opt, 1);
+  EXPECT_EQ(test::zeros_in(test::values_of(*m, "0.weight")), 24);
+  prune::remove_mask(*m, "0.weight");  // the weights may grow back
+  steps(*m, opt, 1);
+  EXPECT_LT(test::zeros_in(test::values_of(*m, "0.weight")), 24);
 }

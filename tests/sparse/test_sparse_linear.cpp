@@ -9,6 +9,7 @@
 #include "joule/ops/reduce.h"
 #include "joule/optim/adam.h"
 #include "joule/optim/sgd.h"
+#include "joule/prune/mask.h"
 #include "joule/sparse/sparse_linear.h"
 #include "test_util.h"
 
@@ -151,8 +152,8 @@ TEST(SparseLinear, ConvertsFromAPrunedDenseLayerAndBack) {
   Linear dense(8, 5, gen);
   Tensor mask = Tensor::zeros(Shape{5, 8});
   for (int64_t i = 0; i < 40; i += 3) mask.data<float>()[i] = 1.f;
-  dense.weight().set_mask(mask);
-  auto sparse = SparseLinear::from_dense(dense);
+  prune::register_mask(dense, "weight").copy_(mask);
+  auto sparse = SparseLinear::from_dense(dense, prune::mask_of(dense, "weight"));
   EXPECT_EQ(sparse->nnz(), 14);
   Tensor x = test::input(Shape{3, 8}, 4);
   Tensor masked_w = dense.weight().detach().clone();

@@ -140,7 +140,7 @@ TEST(EnergyAwareStop, LandsStopsAndRestoresTheBestWeights) {
   EXPECT_EQ(stop->stopped_epoch(), 7);
   EXPECT_EQ(t.history().size(), 7u);
   EXPECT_NEAR(metering->cumulative_joules(), 70.0, 1e-9);
-  EXPECT_NEAR(t.history()[0].joules, 10.0, 1e-9);
+  EXPECT_NEAR(t.history()[0].joules(), 10.0, 1e-9);
   // Landing: the learning rate falls along a half cosine from its value at the decision.
   EXPECT_NEAR(t.history()[5].lr, 0.1 * 0.75, 1e-9);
   EXPECT_NEAR(t.history()[6].lr, 0.1 * 0.25, 1e-9);

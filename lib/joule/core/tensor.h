@@ -37,9 +37,6 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<autograd::Node> grad_fn;
-  // pruning: a 0/1 tensor of the same shape kept with a parameter; optimizers zero the masked
-  // entries of the gradient, the state and the parameter at every step (see prune/mask.h)
-  std::shared_ptr<TensorImpl> mask;
 };
 
 class Tensor {
@@ -111,9 +108,6 @@ class Tensor {
   Tensor grad() const { return Tensor(impl().grad); }
   void set_grad(const Tensor& g) { impl().grad = g.impl_; }
   const std::shared_ptr<autograd::Node>& grad_fn() const { return impl().grad_fn; }
-  // The pruning mask kept with this tensor (undefined when none): 1 keeps an entry, 0 prunes it.
-  Tensor mask() const { return Tensor(impl().mask); }
-  void set_mask(const Tensor& m) { impl().mask = m.impl_ptr(); }
   // Reverse-mode backward from this tensor; a scalar needs no gradient argument.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 

@@ -3,7 +3,6 @@
 #include <cctype>
 #include <cstdio>
 
-#include "joule/energy/text.h"
 
 namespace joule::energy {
 
@@ -77,25 +76,6 @@ CpuPower cpu_power_for(const std::string& model_name) {
   }
   const std::string shown = model_name.empty() ? "CPU model unknown" : "'" + model_name + "'";
   return {kFallbackCpuWattsPerCore, shown + " not in the table: fallback"};
-}
-
-std::string cpu_model_name() {
-  std::string text;
-  if (read_text_file("/proc/cpuinfo", &text) != 0) return "";
-  for (size_t line = 0; line < text.size();) {
-    size_t next = text.find('\n', line);
-    if (next == std::string::npos) next = text.size();
-    if (text.compare(line, 10, "model name") == 0) {
-      const size_t colon = text.find(':', line);
-      if (colon != std::string::npos && colon < next) {
-        size_t start = colon + 1;
-        while (start < next && text[start] == ' ') ++start;
-        return text.substr(start, next - start);
-      }
-    }
-    line = next + 1;
-  }
-  return "";
 }
 
 }  // namespace joule::energy

@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "joule/energy/host.h"  // cpu_model_name()
+
 namespace joule::energy {
 
 // Watts per busy core when the CPU is not in the table. 10 W is at the top of the table's range
@@ -25,8 +27,5 @@ struct CpuPower {
 
 // The table row matching `model_name` (a /proc/cpuinfo "model name"), else the fallback.
 CpuPower cpu_power_for(const std::string& model_name);
-
-// The first "model name" in /proc/cpuinfo, or "" when there is none (some ARM kernels).
-std::string cpu_model_name();
 
 }  // namespace joule::energy

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "joule/core/check.h"
 
@@ -46,6 +47,19 @@ void AtomicFile::commit() {
   // The rename is durable once the folder's entry is: fsync the folder as well.
   std::string dir = std::filesystem::path(path_).parent_path().string();
   fsync_path(dir.empty() ? "." : dir, O_RDONLY | O_DIRECTORY, "folder");
+}
+
+void write_file_atomically(const std::string& path, const std::string& bytes, const char* op) {
+  AtomicFile file(path);
+  {
+    std::ofstream out(file.temp_path(), std::ios::binary | std::ios::trunc);
+    JOULE_CHECK(out.is_open(), op, ": cannot create ", file.temp_path(), " (for ", path, "): ",
+                std::strerror(errno));
+    out << bytes;
+    out.flush();
+    JOULE_CHECK(out.good(), op, ": cannot write ", file.temp_path(), " (for ", path, ")");
+  }
+  file.commit();
 }
 
 }  // namespace joule::io

@@ -7,6 +7,7 @@
 //   out.commit();                       // fsync it, rename it over path, fsync the folder
 //
 // Destroyed without commit() (an exception on the way), it removes the temp file.
+// write_file_atomically() does all three for text already in memory (the run reports).
 #pragma once
 
 #include <string>
@@ -30,5 +31,10 @@ class AtomicFile {
   std::string path_, temp_;
   bool committed_ = false;
 };
+
+// Writes `bytes` to `path` through an AtomicFile: the temp file, fsync, rename, fsync of the
+// folder. Throws joule::Error naming the file, and `op` (the caller, e.g. "write_epoch_csv")
+// when the temp file cannot be written.
+void write_file_atomically(const std::string& path, const std::string& bytes, const char* op);
 
 }  // namespace joule::io

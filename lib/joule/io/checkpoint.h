@@ -39,7 +39,7 @@
 #include "joule/core/generator.h"
 #include "joule/nn/module.h"
 #include "joule/optim/optimizer.h"
-#include "joule/train/outputs.h"
+#include "joule/energy/epoch_record.h"
 
 namespace joule::io {
 
@@ -49,7 +49,7 @@ struct TrainingState {
   int64_t step = 0;            // optimizer steps completed
   int64_t scheduler_step = 0;  // the learning-rate schedule's step count
   std::vector<std::pair<std::string, Generator::State>> generators;  // named RNG states
-  std::vector<train::EpochEnergy> energy_history;                    // may be empty
+  std::vector<energy::EpochRecord> energy_history;                   // may be empty
   std::vector<std::pair<std::string, std::string>> attributes;       // free text (recipe, flags)
 };
 

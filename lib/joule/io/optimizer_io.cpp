@@ -6,8 +6,6 @@
 #include "joule/autograd/grad_mode.h"
 #include "joule/io/hdf5_util.h"
 #include "joule/io/tensor_io.h"
-#include "joule/optim/adam.h"
-#include "joule/optim/sgd.h"
 
 namespace joule::io::detail {
 
@@ -167,30 +165,35 @@ void stage_by_name(std::vector<SavedGroup>& saved, const optim::Optimizer& optim
       if (!s.used) report.unexpected.push_back(label(s.name, s.group, s.index));
 }
 
-}  // namespace
-
-std::string optimizer_type(const optim::Optimizer& optimizer) {
-  if (dynamic_cast<const optim::AdamW*>(&optimizer)) return "AdamW";
-  if (dynamic_cast<const optim::Adam*>(&optimizer)) return "Adam";
-  if (dynamic_cast<const optim::SGD*>(&optimizer)) return "SGD";
-  return "unknown";
+// The options `optimizer` names that /optimizer holds (older files: nesterov as int64, no lr or
+// weight_decay), checked by setting them and setting the optimizer's own back.
+optim::OptionValues saved_options(hid_t optimizer_group, optim::Optimizer& optimizer) {
+  const optim::OptionValues own = optimizer.options_by_name();
+  optim::OptionValues saved;
+  for (const auto& [name, value] : own)
+    if (h5::has_attr(optimizer_group, name))
+      saved.emplace_back(name, h5::read_attr_double(optimizer_group, name));
+  if (!saved.empty()) {
+    optimizer.set_options(saved);  // throws, changing nothing, on a value it refuses
+    optimizer.set_options(own);
+  }
+  return saved;
 }
+
+}  // namespace
 
 void write_optimizer(hid_t root, const optim::Optimizer& optimizer, const nn::Module& model) {
   h5::Group og = h5::create_group(root, "optimizer");
   const auto& groups = optimizer.param_groups();
-  h5::write_attr_string(og, "type", optimizer_type(optimizer));
+  h5::write_attr_string(og, "type", optimizer.type());
   h5::write_attr_int(og, "num_groups", static_cast<int64_t>(groups.size()));
-  // The options, for readers of the file (a resumed run constructs its optimizer itself).
-  if (const auto* sgd = dynamic_cast<const optim::SGD*>(&optimizer)) {
-    h5::write_attr_double(og, "momentum", sgd->options().momentum);
-    h5::write_attr_double(og, "dampening", sgd->options().dampening);
-    h5::write_attr_int(og, "nesterov", sgd->options().nesterov ? 1 : 0);
-  } else if (const auto* adam = dynamic_cast<const optim::Adam*>(&optimizer)) {
-    h5::write_attr_double(og, "beta1", adam->options().beta1);
-    h5::write_attr_double(og, "beta2", adam->options().beta2);
-    h5::write_attr_double(og, "eps", adam->options().eps);
+  for (const auto& [name, value] : optimizer.options_by_name()) {
+    JOULE_CHECK(name != "type" && name != "num_groups" && name != "state_names",
+                "save_checkpoint: ", optimizer.type(), " names an option '", name,
+                "', a name /optimizer keeps for itself");
+    h5::write_attr_double(og, name, value);
   }
+  h5::write_attr_strings(og, "state_names", optimizer.state_names());
   const NameMap names = parameter_names(model);
   for (size_t g = 0; g < groups.size(); ++g) {
     const optim::ParamGroup& group = groups[g];
@@ -211,7 +214,7 @@ void write_optimizer(hid_t root, const optim::Optimizer& optimizer, const nn::Mo
   }
 }
 
-OptimizerPlan stage_optimizer(hid_t root, const optim::Optimizer& optimizer,
+OptimizerPlan stage_optimizer(hid_t root, optim::Optimizer& optimizer,
                               const nn::Module& model, bool strict, LoadReport& report,
                               std::vector<std::string>& problems) {
   OptimizerPlan plan;
@@ -222,13 +225,32 @@ OptimizerPlan stage_optimizer(hid_t root, const optim::Optimizer& optimizer,
   }
   h5::Group og = h5::open_group(root, "optimizer");
   const std::string saved_type = h5::read_attr_string(og, "type");
-  const std::string type = optimizer_type(optimizer);
+  const std::string& type = optimizer.type();
   if (saved_type != type) {
     report.mismatched.push_back("optimizer");
     report.mismatch_details.push_back("model " + type + ", checkpoint " + saved_type);
     if (strict) problems.push_back("the optimizer is " + type + ", the checkpoint's " + saved_type);
     return plan;
   }
+  // Files written before state_names existed hold the state of SGD, Adam or AdamW in their
+  // fixed order: what state_names() gives today.
+  if (h5::has_attr(og, "state_names")) {
+    const std::vector<std::string> saved_names = h5::read_attr_strings(og, "state_names");
+    if (saved_names != optimizer.state_names()) {
+      auto joined = [](const std::vector<std::string>& v) {
+        std::string s;
+        for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+        return "(" + s + ")";
+      };
+      const std::string why = "model state " + joined(optimizer.state_names()) +
+                              ", checkpoint state " + joined(saved_names);
+      report.mismatched.push_back("optimizer");
+      report.mismatch_details.push_back(why);
+      if (strict) problems.push_back("the optimizer's " + why);
+      return plan;
+    }
+  }
+  plan.options = saved_options(og, optimizer);
   std::vector<SavedGroup> saved = read_saved(og);
   const NameMap names = parameter_names(model);
   if (strict)
@@ -240,6 +262,7 @@ OptimizerPlan stage_optimizer(hid_t root, const optim::Optimizer& optimizer,
 
 void apply(const OptimizerPlan& plan, optim::Optimizer& optimizer) {
   NoGradGuard no_grad;
+  if (!plan.options.empty()) optimizer.set_options(plan.options);
   auto& groups = optimizer.param_groups();
   for (const auto& v : plan.groups) {
     groups[v.group].lr = v.lr;

@@ -10,7 +10,7 @@ namespace joule::io::detail {
 
 namespace {
 
-using train::EpochEnergy;
+using energy::EpochRecord;
 
 // /training's own attributes; free text attributes may not take these names.
 const char* const kReserved[] = {"epoch", "step", "scheduler_step"};
@@ -22,29 +22,29 @@ bool is_reserved(const std::string& name) {
 // One float64 column of /energy: its dataset name and the field it holds.
 struct Column {
   const char* name;
-  double* (*field)(EpochEnergy&);
+  double* (*field)(EpochRecord&);
 };
 
-// Every double of EpochEnergy, in the order of the struct. epoch (int64) and the text fields
+// Every double of EpochRecord, in the order of the struct. epoch (int64) and the text fields
 // (sources, kinds) are written apart.
 const Column kColumns[] = {
-    {"loss", [](EpochEnergy& e) { return &e.loss; }},
-    {"train_acc", [](EpochEnergy& e) { return &e.train_acc; }},
-    {"val_acc", [](EpochEnergy& e) { return &e.val_acc; }},
-    {"test_acc", [](EpochEnergy& e) { return &e.test_acc; }},
-    {"lr", [](EpochEnergy& e) { return &e.lr; }},
-    {"train_s", [](EpochEnergy& e) { return &e.train_s; }},
-    {"eval_s", [](EpochEnergy& e) { return &e.eval_s; }},
-    {"train_seconds", [](EpochEnergy& e) { return &e.train.seconds; }},
-    {"train_cpu_j", [](EpochEnergy& e) { return &e.train.joules.cpu_j; }},
-    {"train_dram_j", [](EpochEnergy& e) { return &e.train.joules.dram_j; }},
-    {"train_gpu_j", [](EpochEnergy& e) { return &e.train.joules.gpu_j; }},
-    {"eval_seconds", [](EpochEnergy& e) { return &e.eval.seconds; }},
-    {"eval_cpu_j", [](EpochEnergy& e) { return &e.eval.joules.cpu_j; }},
-    {"eval_dram_j", [](EpochEnergy& e) { return &e.eval.joules.dram_j; }},
-    {"eval_gpu_j", [](EpochEnergy& e) { return &e.eval.joules.gpu_j; }},
-    {"cumulative_j", [](EpochEnergy& e) { return &e.cumulative_j; }},
-    {"emissions_g", [](EpochEnergy& e) { return &e.emissions_g; }},
+    {"loss", [](EpochRecord& e) { return &e.loss; }},
+    {"train_acc", [](EpochRecord& e) { return &e.train_acc; }},
+    {"val_acc", [](EpochRecord& e) { return &e.val_acc; }},
+    {"test_acc", [](EpochRecord& e) { return &e.test_acc; }},
+    {"lr", [](EpochRecord& e) { return &e.lr; }},
+    {"train_s", [](EpochRecord& e) { return &e.train_s; }},
+    {"eval_s", [](EpochRecord& e) { return &e.eval_s; }},
+    {"train_seconds", [](EpochRecord& e) { return &e.train.seconds; }},
+    {"train_cpu_j", [](EpochRecord& e) { return &e.train.joules.cpu_j; }},
+    {"train_dram_j", [](EpochRecord& e) { return &e.train.joules.dram_j; }},
+    {"train_gpu_j", [](EpochRecord& e) { return &e.train.joules.gpu_j; }},
+    {"eval_seconds", [](EpochRecord& e) { return &e.eval.seconds; }},
+    {"eval_cpu_j", [](EpochRecord& e) { return &e.eval.joules.cpu_j; }},
+    {"eval_dram_j", [](EpochRecord& e) { return &e.eval.joules.dram_j; }},
+    {"eval_gpu_j", [](EpochRecord& e) { return &e.eval.joules.gpu_j; }},
+    {"cumulative_j", [](EpochRecord& e) { return &e.cumulative_joules; }},
+    {"emissions_g", [](EpochRecord& e) { return &e.emissions_g; }},
 };
 
 void write_doubles(hid_t group, const std::string& name, const std::vector<double>& v) {
@@ -52,7 +52,7 @@ void write_doubles(hid_t group, const std::string& name, const std::vector<doubl
                   {static_cast<int64_t>(v.size())}, v.data());
 }
 
-void write_energy(hid_t root, std::vector<EpochEnergy> history) {
+void write_energy(hid_t root, std::vector<EpochRecord> history) {
   h5::Group g = h5::create_group(root, "energy");
   const size_t n = history.size();
   std::vector<int64_t> epochs(n);
@@ -71,7 +71,7 @@ void write_energy(hid_t root, std::vector<EpochEnergy> history) {
   write_doubles(g, "eval_j", v);
 
   std::vector<std::string> train_source, eval_source, train_kind, eval_kind;
-  for (const EpochEnergy& e : history) {
+  for (const EpochRecord& e : history) {
     train_source.push_back(e.train.source);
     eval_source.push_back(e.eval.source);
     train_kind.push_back(e.train.kind());
@@ -94,7 +94,7 @@ h5::Dataset open_column(hid_t group, const std::string& name, size_t n) {
   return d;
 }
 
-std::vector<EpochEnergy> read_energy(hid_t root) {
+std::vector<EpochRecord> read_energy(hid_t root) {
   if (!h5::has_link(root, "energy")) return {};
   h5::Group g = h5::open_group(root, "energy");
   h5::Dataset epoch = h5::open_dataset(g, "epoch");
@@ -102,7 +102,7 @@ std::vector<EpochEnergy> read_energy(hid_t root) {
   JOULE_CHECK(info.dims.size() == 1 && info.is_integer(), h5::describe({g, "epoch"}),
               " should be 1-D integers, found ", info.str());
   const size_t n = static_cast<size_t>(info.dims[0]);
-  std::vector<EpochEnergy> history(n);
+  std::vector<EpochRecord> history(n);
   std::vector<int64_t> epochs(n);
   h5::read_array(epoch, H5T_NATIVE_INT64, epochs.data());
   for (size_t i = 0; i < n; ++i) history[i].epoch = epochs[i];

@@ -100,7 +100,6 @@ Module& Module::to(Device device) {
   for (const auto& [name, t] : state()) {
     move_in_place(t, device);
     move_in_place(t.grad(), device);
-    move_in_place(t.mask(), device);
   }
   notify_moved(device);
   return *this;
@@ -115,71 +114,43 @@ void Module::zero_grad() {
   for (auto& [n, t] : named_parameters()) t.set_grad(Tensor());
 }
 
-std::pair<Module*, std::string> Module::owner_of_parameter(const std::string& name,
-                                                           const char* op) {
-  Module* owner = this;
+std::pair<const Module*, std::string> Module::owner_of(const std::string& name) const {
+  const Module* owner = this;
   std::string rest = name;
   for (size_t dot = rest.find('.'); dot != std::string::npos && owner; dot = rest.find('.')) {
     const std::string child = rest.substr(0, dot);
-    Module* next = nullptr;
+    const Module* next = nullptr;
     for (const auto& [n, c] : owner->children_)
       if (n == child) next = c.get();
     owner = next;
     rest = rest.substr(dot + 1);
   }
+  return {owner, rest};
+}
+
+Tensor Module::buffer(const std::string& name) const {
+  auto [owner, local] = owner_of(name);
   if (owner)
-    for (const auto& [n, t] : owner->params_)
-      if (n == rest) return {owner, rest};
-  std::string known;
-  for (const auto& [n, t] : named_parameters()) known += (known.empty() ? "" : ", ") + n;
-  JOULE_CHECK(false, op, ": no parameter named '", name, "'; parameters: ", known);
-  return {nullptr, ""};
+    for (const auto& [n, t] : owner->buffers_)
+      if (n == local) return t;
+  return Tensor();
 }
 
-Tensor Module::register_mask(const std::string& param_name) {
-  auto [owner, local] = owner_of_parameter(param_name, "register_mask");
-  const std::string buffer = local + "_mask";
-  Tensor param;
-  for (const auto& [n, t] : owner->params_)
-    if (n == local) param = t;
-  for (const auto& [n, t] : owner->buffers_)
-    if (n == buffer) {
-      JOULE_CHECK(t.dtype() == DType::Float32 && t.shape() == param.shape(), "register_mask: '",
-                  param_name, "' has a buffer '", buffer, "' that is not a mask of its shape ",
-                  param.shape(), ": ", t.str());
-      param.set_mask(t);
-      return t;
-    }
-  Tensor mask = param.mask();
-  if (mask.defined())
-    JOULE_CHECK(mask.dtype() == DType::Float32 && mask.shape() == param.shape() &&
-                    mask.device() == param.device(),
-                "register_mask: the mask attached to '", param_name, "' ", param.str(),
-                " does not match it: ", mask.str());
-  else
-    mask = Tensor::ones(param.shape(), param.device());
-  owner->register_buffer(buffer, mask);
-  param.set_mask(mask);
-  return mask;
+Tensor Module::add_buffer(const std::string& name, Tensor t) {
+  auto [owner, local] = owner_of(name);
+  JOULE_CHECK(owner != nullptr, "add_buffer: no module on the path of '", name, "'");
+  // owner_of walks this module's own children, which this non-const call may change.
+  return const_cast<Module*>(owner)->register_buffer(local, std::move(t));
 }
 
-void Module::remove_mask(const std::string& param_name) {
-  auto [owner, local] = owner_of_parameter(param_name, "remove_mask");
-  const std::string buffer = local + "_mask";
-  auto& bufs = owner->buffers_;
+void Module::remove_buffer(const std::string& name) {
+  auto [owner, local] = owner_of(name);
+  JOULE_CHECK(owner != nullptr, "remove_buffer: no module on the path of '", name, "'");
+  auto& bufs = const_cast<Module*>(owner)->buffers_;
   auto it = std::find_if(bufs.begin(), bufs.end(),
-                         [&](const auto& nt) { return nt.first == buffer; });
-  JOULE_CHECK(it != bufs.end(), "remove_mask: parameter '", param_name, "' has no mask");
+                         [&](const auto& nt) { return nt.first == local; });
+  JOULE_CHECK(it != bufs.end(), "remove_buffer: no buffer named '", name, "'");
   bufs.erase(it);
-  for (auto& [n, t] : owner->params_)
-    if (n == local) t.set_mask(Tensor());
-}
-
-NamedTensors Module::named_masks() const {
-  NamedTensors out;
-  for (auto& [n, t] : named_parameters())
-    if (t.mask().defined()) out.emplace_back(n, t.mask());
-  return out;
 }
 
 std::string Module::describe(int indent) const {

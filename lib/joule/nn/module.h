@@ -46,7 +46,7 @@ class Module {
   // Sets every parameter's gradient to undefined (PyTorch's set_to_none).
   void zero_grad();
   // Moves every parameter and buffer of this module and its children to `device`, in place: the
-  // same Tensor objects now hold their data there (with their gradients and pruning masks), so
+  // same Tensor objects now hold their data there (with their gradients), so
   // an optimizer holding them, made before or after, keeps working. Optimizer state made
   // before (momentum buffers) is not moved: move the model before the first step.
   Module& to(Device device);
@@ -56,19 +56,15 @@ class Module {
   // io::load_checkpoint), so modules holding state derived from them refresh it.
   void state_loaded();
 
-  // ---- pruning masks (lib/joule/prune/ builds on these) ------------------------------------
-  // The mask of parameter `param_name` (dotted): a 0/1 float32 buffer "<name>_mask" registered on
-  // the module that owns the parameter ("0.weight" gets "0.weight_mask") and attached to the
-  // parameter (Tensor::mask()), so optimizers keep its pruned entries at zero. The buffer IS the
-  // mask tensor: a checkpoint saves it, and loading one restores it in place. The first call
-  // registers an all-ones mask (or the one already attached with Tensor::set_mask); later calls
-  // return the same tensor. Throws naming the parameter when there is none of that name.
-  Tensor register_mask(const std::string& param_name);
-  // Drops the mask buffer and detaches the mask from the parameter; the parameter's values stay.
-  // Throws when the parameter has no registered mask.
-  void remove_mask(const std::string& param_name);
-  // The parameters that carry a mask, each with its mask, in registration order.
-  NamedTensors named_masks() const;
+  // ---- buffers by dotted name, for code that keeps state beside a layer's parameters --------
+  // `name` is dotted: "0.running_mean" is the buffer "running_mean" of child "0".
+  // The buffer `name`, or an undefined tensor when there is none (parameters are not returned).
+  Tensor buffer(const std::string& name) const;
+  // Registers `t` as buffer `name` on the module the dotted prefix names (the root when there is
+  // no dot) and returns it; throws naming the path when no such child exists or the name is taken.
+  Tensor add_buffer(const std::string& name, Tensor t);
+  // Drops buffer `name`; throws naming it when there is none.
+  void remove_buffer(const std::string& name);
 
  protected:
   // Refreshes state derived from parameters/buffers (e.g. SparseLinear's CSC view).
@@ -88,9 +84,9 @@ class Module {
   void notify_moved(Device device);
   void add_child(const std::string& name, std::shared_ptr<Module> m);
   void collect(const std::string& prefix, bool params, NamedTensors& out) const;
-  // The module that owns the dotted parameter `name` and the parameter's local name; throws
-  // naming `op` and listing the known parameters when there is none.
-  std::pair<Module*, std::string> owner_of_parameter(const std::string& name, const char* op);
+  // The module the dotted prefix of `name` names and the last component ("0.weight" -> child
+  // "0", "weight"); null when a child on the path is missing.
+  std::pair<const Module*, std::string> owner_of(const std::string& name) const;
 
   NamedTensors params_, buffers_;
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> children_;
@@ -98,7 +94,7 @@ class Module {
 };
 
 // Gives `t`'s TensorImpl the storage of its copy on `device` (same shape, contiguous), so every
-// handle to it (optimizers, masks, patterns) sees the move. Undefined tensors are left alone.
+// handle to it (optimizers, buffers, patterns) sees the move. Undefined tensors are left alone.
 void move_in_place(const Tensor& t, Device device);
 
 }  // namespace joule::nn

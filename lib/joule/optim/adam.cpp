@@ -4,11 +4,45 @@
 
 namespace joule::optim {
 
+namespace {
+void check(const AdamOptions& o, const std::string& name) {
+  check_option(name, "lr", o.lr, 0);
+  check_option(name, "beta1", o.beta1, 0, 1, true);
+  check_option(name, "beta2", o.beta2, 0, 1, true);
+  check_option(name, "eps", o.eps, 0);
+  check_option(name, "weight_decay", o.weight_decay, 0);
+}
+}  // namespace
+
 Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& o, bool decoupled, const char* name)
     : Optimizer(std::move(groups), o.lr, o.weight_decay, name), options_(o), decoupled_(decoupled) {
-  JOULE_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1, name,
-              ": betas must lie in [0, 1), got (", o.beta1, ", ", o.beta2, ")");
-  JOULE_CHECK(o.eps >= 0, name, ": eps must be >= 0, got ", o.eps);
+  check(o, name);
+}
+
+std::vector<std::string> Adam::state_names() const { return {"exp_avg", "exp_avg_sq"}; }
+
+OptionValues Adam::options_by_name() const {
+  return {{"lr", options_.lr},
+          {"beta1", options_.beta1},
+          {"beta2", options_.beta2},
+          {"eps", options_.eps},
+          {"weight_decay", options_.weight_decay}};
+}
+
+void Adam::set_options(const OptionValues& values) {
+  AdamOptions o = options_;
+  for (const auto& [name, v] : values) {
+    if (name == "lr") o.lr = v;
+    else if (name == "beta1") o.beta1 = v;
+    else if (name == "beta2") o.beta2 = v;
+    else if (name == "eps") o.eps = v;
+    else if (name == "weight_decay") o.weight_decay = v;
+    else
+      JOULE_CHECK(false, type(), ": no option named '", name,
+                  "'; options: lr, beta1, beta2, eps, weight_decay");
+  }
+  check(o, type());
+  options_ = o;
 }
 
 Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& o)

@@ -19,6 +19,11 @@ class Adam : public Optimizer {
   Adam(std::vector<ParamGroup> groups, const AdamOptions& options);
   void step() override;
   const AdamOptions& options() const { return options_; }
+  // {"exp_avg", "exp_avg_sq"}
+  std::vector<std::string> state_names() const override;
+  // lr, beta1, beta2, eps, weight_decay
+  OptionValues options_by_name() const override;
+  void set_options(const OptionValues& values) override;
 
  protected:
   Adam(std::vector<ParamGroup> groups, const AdamOptions& options, bool decoupled,

@@ -19,6 +19,11 @@ class SGD : public Optimizer {
   SGD(std::vector<ParamGroup> groups, const SGDOptions& options);
   void step() override;
   const SGDOptions& options() const { return options_; }
+  // {"momentum_buffer"}
+  std::vector<std::string> state_names() const override;
+  // lr, momentum, dampening, weight_decay, nesterov (0/1)
+  OptionValues options_by_name() const override;
+  void set_options(const OptionValues& values) override;
 
  private:
   SGDOptions options_;

@@ -45,9 +45,13 @@ void LotteryTicket::rewind(nn::Module& model, optim::Optimizer* optimizer) const
   for (size_t i = 0; i < params.size(); ++i) {
     Tensor p = params[i].second;
     p.copy_(saved[i]->to(p.device()));
-    if (p.mask().defined()) p.copy_(mul(p, p.mask()));
+    const Tensor mask = mask_of(model, params[i].first);
+    if (mask.defined()) p.copy_(mul(p, mask));
   }
-  if (optimizer) optimizer->reset_state();
+  if (optimizer) {
+    optimizer->reset_state();
+    attach(*optimizer, model);  // the next training keeps the pruned weights at 0
+  }
 }
 
 }  // namespace joule::prune

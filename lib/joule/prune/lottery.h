@@ -35,12 +35,13 @@ class LotteryTicket {
   const nn::NamedTensors& snapshot_weights() const { return weights_; }
 
   // One round: prunes `amount` of the remaining entries of `names` by magnitude (of the trained
-  // weights), rewinds, and resets `optimizer`'s state (may be null). Throws without a snapshot.
+  // weights), rewinds, and resets `optimizer`'s state and attaches it to the masks (may be
+  // null). Throws without a snapshot.
   void prune_and_rewind(nn::Module& model, const std::vector<std::string>& names, Amount amount,
                         optim::Optimizer* optimizer);
-  // Sets every parameter back to the snapshot, its pruned entries to 0, and forgets `optimizer`'s
-  // state (momentum, moments, step counts) when given. Throws naming a parameter the snapshot
-  // lacks or holds with another shape.
+  // Sets every parameter back to the snapshot, its pruned entries to 0, and, when `optimizer` is
+  // given, forgets its state (momentum, moments, step counts) and attaches it to the masks.
+  // Throws naming a parameter the snapshot lacks or holds with another shape.
   void rewind(nn::Module& model, optim::Optimizer* optimizer) const;
   // Completed prune_and_rewind rounds.
   int64_t rounds() const { return rounds_; }

@@ -56,7 +56,7 @@ HostParam host_param(const nn::Module& model, const std::string& name, const cha
   h.name = name;
   h.param = parameter(model, name, op);
   h.values = h.param.to_vector<float>();
-  const Tensor mask = h.param.mask();
+  const Tensor mask = mask_of(model, name);
   h.mask = mask.defined() ? mask.to_vector<float>() : std::vector<float>(h.values.size(), 1.f);
   return h;
 }
@@ -88,7 +88,7 @@ void write_mask(nn::Module& model, const std::string& name, const std::vector<fl
   Tensor param = parameter(model, name, "prune");
   JOULE_CHECK(static_cast<int64_t>(mask.size()) == param.numel(), "prune: mask for '", name,
               "' holds ", mask.size(), " values, the parameter ", param.numel());
-  Tensor m = model.register_mask(name);
+  Tensor m = register_mask(model, name);
   m.copy_(Tensor::from_vector(mask, param.shape()).to(m.device()));
   NoGradGuard no_grad;
   param.copy_(mul(param, m));
@@ -113,9 +113,43 @@ std::vector<float> checked_mask(const Tensor& param, const Tensor& mask, const c
 }
 }  // namespace
 
+Tensor register_mask(nn::Module& model, const std::string& name) {
+  const Tensor param = detail::parameter(model, name, "prune::register_mask");
+  const std::string buffer = name + "_mask";
+  const Tensor existing = model.buffer(buffer);
+  if (existing.defined()) {
+    JOULE_CHECK(existing.dtype() == DType::Float32 && existing.shape() == param.shape(),
+                "prune::register_mask: '", name, "' has a buffer '", buffer,
+                "' that is not a mask of its shape ", param.shape(), ": ", existing.str());
+    return existing;
+  }
+  return model.add_buffer(buffer, Tensor::ones(param.shape(), param.device()));
+}
+
+void remove_mask(nn::Module& model, const std::string& name) {
+  detail::parameter(model, name, "prune::remove_mask");
+  JOULE_CHECK(model.buffer(name + "_mask").defined(), "prune::remove_mask: parameter '", name,
+              "' has no mask");
+  model.remove_buffer(name + "_mask");
+}
+
+Tensor mask_of(const nn::Module& model, const std::string& name) {
+  detail::parameter(model, name, "prune::mask_of");
+  return model.buffer(name + "_mask");
+}
+
+nn::NamedTensors named_masks(const nn::Module& model) {
+  nn::NamedTensors out;
+  for (const auto& [n, t] : model.named_parameters()) {
+    Tensor mask = model.buffer(n + "_mask");
+    if (mask.defined()) out.emplace_back(n, mask);
+  }
+  return out;
+}
+
 Tensor identity(nn::Module& model, const std::string& name) {
   detail::parameter(model, name, "prune::identity");
-  return model.register_mask(name);
+  return register_mask(model, name);
 }
 
 void custom_from_mask(nn::Module& model, const std::string& name, const Tensor& mask) {
@@ -132,17 +166,17 @@ void replace_mask(nn::Module& model, const std::string& name, const Tensor& mask
 
 void remove(nn::Module& model, const std::string& name) {
   Tensor param = detail::parameter(model, name, "prune::remove");
-  JOULE_CHECK(param.mask().defined(), "prune::remove: parameter '", name, "' is not pruned");
+  const Tensor mask = model.buffer(name + "_mask");
+  JOULE_CHECK(mask.defined(), "prune::remove: parameter '", name, "' is not pruned");
   {
     NoGradGuard no_grad;
-    param.copy_(mul(param, param.mask()));
+    param.copy_(mul(param, mask));
   }
-  model.register_mask(name);  // registers a mask attached by hand, so that one call removes all
-  model.remove_mask(name);
+  model.remove_buffer(name + "_mask");
 }
 
 bool is_pruned(const nn::Module& model, const std::string& name) {
-  return detail::parameter(model, name, "prune::is_pruned").mask().defined();
+  return mask_of(model, name).defined();
 }
 
 // ---- sparsity ----------------------------------------------------------------------------------

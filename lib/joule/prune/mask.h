@@ -1,11 +1,19 @@
-// Pruning masks as torch.nn.utils.prune keeps them: a 0/1 float32 tensor beside a named parameter
-// (the buffer "<name>_mask" of the module that owns it, see nn::Module::register_mask), attached
-// to the parameter so every optimizer step keeps the pruned entries at exactly 0
-// (optim/optimizer.h).
+// Pruning masks as torch.nn.utils.prune keeps them: a 0/1 float32 tensor beside a named parameter,
+// the buffer "<name>_mask" of the module that owns it ("0.weight" -> "0.weight_mask"), so
+// checkpoints save and load it like any buffer (io/LAYOUT.md). Nothing below prune/ knows masks.
+// Optimizers honour them through their per-parameter hooks (optim/optimizer.h): attach(optimizer,
+// model) installs, on every parameter of the optimizer that the model holds, a hook that zeroes
+// the masked gradient entries before the update (also set as the parameter's gradient) and the
+// masked entries of the weight and of its state buffers after it, so a pruned weight stays
+// exactly 0 and its momentum / Adam moments stay 0. The hook looks the mask buffer up at each
+// step rather than holding the mask it saw at attach time: masks registered, replaced or removed
+// later (a schedule pruning more, lottery rounds, a checkpoint load) are honoured without
+// re-attaching, and a parameter without a mask costs one lookup. attach is idempotent; the model
+// must outlive the optimizer's steps. PruningCallback and LotteryTicket attach by themselves.
 // Pruning again combines with the mask already there: a fraction applies to the entries still
 // unpruned, and a pruned entry is never revived (replace_mask excepted, for dynamic sparse
-// training). Checkpoints save the masks; to load a pruned checkpoint into a fresh model, give its
-// parameters masks first (identity), then load: the masks are restored in place.
+// training). To load a pruned checkpoint into a fresh model, give its parameters masks first
+// (identity), then load: the masks are restored in place.
 #pragma once
 
 #include <concepts>
@@ -14,6 +22,7 @@
 #include <vector>
 
 #include "joule/nn/module.h"
+#include "joule/optim/optimizer.h"
 
 namespace joule::prune {
 
@@ -43,8 +52,28 @@ class Amount {
   int64_t count_ = 0;
 };
 
-// The mask of parameter `name` (dotted, e.g. "0.weight"), registering an all-ones mask when it
-// has none (torch's prune.identity). Use it before loading a checkpoint of a pruned model.
+// The mask of parameter `name` (dotted, e.g. "0.weight"): registers an all-ones buffer
+// "<name>_mask" on the module owning the parameter when it has none, else returns the one there
+// (the same tensor each call). Throws naming the parameter when there is none of that name, or
+// when a buffer of that name is not a float32 tensor of the parameter's shape.
+Tensor register_mask(nn::Module& model, const std::string& name);
+// Drops the mask buffer of `name`; the parameter's values stay. Throws when it has no mask.
+void remove_mask(nn::Module& model, const std::string& name);
+// The mask of parameter `name`, or an undefined tensor when it has none.
+Tensor mask_of(const nn::Module& model, const std::string& name);
+// The parameters that carry a mask, each with its mask, in registration order.
+nn::NamedTensors named_masks(const nn::Module& model);
+
+// Makes `optimizer` honour the masks of `model`'s parameters, now and later (see the top of this
+// file). Idempotent: a parameter that already has the hook is left alone.
+void attach(optim::Optimizer& optimizer, const nn::Module& model);
+// Removes the hooks attach installed; the masks stay.
+void detach(optim::Optimizer& optimizer);
+// The tag of attach's hooks.
+inline constexpr const char* kHookTag = "prune";
+
+// The mask of parameter `name`, registering an all-ones mask when it has none (torch's
+// prune.identity). Use it before loading a checkpoint of a pruned model.
 Tensor identity(nn::Module& model, const std::string& name);
 // Multiplies the mask of `name` by `mask` (0/1, the parameter's shape) and zeroes the newly pruned
 // weights (torch's prune.custom_from_mask).

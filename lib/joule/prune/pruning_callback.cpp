@@ -17,6 +17,7 @@ void PruningCallback::on_train_begin(train::Trainer& trainer) {
   JOULE_CHECK(!names_.empty(), "PruningCallback: the model has no parameter of two or more "
               "dimensions to prune; name them in PruningCallbackOptions::names");
   for (const auto& name : names_) identity(model, name);
+  attach(trainer.optimizer(), model);
   if (schedule_->should_prune(0)) prune_to(model, schedule_->sparsity(0));
 }
 

@@ -33,7 +33,8 @@ class PruningCallback : public train::Callback {
                            PruningCallbackOptions options = {});
 
   // Resolves the names, gives each parameter a mask (so checkpoints hold them from the start),
-  // and prunes when step 0 is a pruning step.
+  // attaches the trainer's optimizer to the masks (prune::attach) and prunes when step 0 is a
+  // pruning step.
   void on_train_begin(train::Trainer& trainer) override;
   void on_batch_end(train::Trainer& trainer, const train::StepInfo& info) override;
   void on_epoch_end(train::Trainer& trainer, train::EpochRecord& record) override;

@@ -68,10 +68,15 @@ void SparseLinear::register_tensors(Tensor values, Tensor bias) {
   register_buffer("col_idx", pattern_->col_tensor());
 }
 
-std::shared_ptr<SparseLinear> SparseLinear::from_dense(const Linear& dense) {
+std::shared_ptr<SparseLinear> SparseLinear::from_dense(const Linear& dense, const Tensor& keep) {
   Tensor w = dense.weight().detach().contiguous().to(Device::cpu());
-  Tensor mask = dense.weight().mask();
-  if (mask.defined()) mask = mask.contiguous().to(Device::cpu());
+  Tensor mask;
+  if (keep.defined()) {
+    JOULE_CHECK(keep.dtype() == DType::Float32 && keep.shape() == w.shape(),
+                "SparseLinear::from_dense: keep ", keep.str(), " is not a 0/1 float32 tensor of ",
+                "the weight's shape ", w.shape());
+    mask = keep.detach().contiguous().to(Device::cpu());
+  }
   const float* wd = w.data<float>();
   const float* md = mask.defined() ? mask.data<float>() : nullptr;
   const int64_t OUT = w.size(0), IN = w.size(1);

@@ -42,9 +42,10 @@ class SparseLinear : public Module {
   SparseLinear(const SparseLinearOptions& options, Generator& gen);
   // An explicit pattern (out, in) and its values (nnz); bias (out) or undefined.
   SparseLinear(sparse::Pattern pattern, Tensor values, Tensor bias);
-  // The stored entries of a dense Linear: where its mask is 1 if it has one (a pruned layer),
-  // else where its weight is nonzero. Bias copied.
-  static std::shared_ptr<SparseLinear> from_dense(const Linear& dense);
+  // The stored entries of a dense Linear: where `keep` (0/1 float32, the weight's shape) is 1
+  // when given (a pruned layer: prune::mask_of(layer, "weight")), else where its weight is
+  // nonzero. Bias copied.
+  static std::shared_ptr<SparseLinear> from_dense(const Linear& dense, const Tensor& keep = {});
   // A dense Linear with the same function (zeros where nothing is stored).
   std::shared_ptr<Linear> to_dense() const;
 

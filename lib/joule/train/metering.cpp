@@ -14,14 +14,14 @@ energy::Measurement operator+(const energy::Measurement& a, const energy::Measur
 MeteringCallback::MeteringCallback(energy::Meter& meter, const energy::CarbonOptions& carbon)
     : meter_(meter), carbon_(carbon) {}
 
-void MeteringCallback::restore(const std::vector<EpochEnergy>& history) {
+void MeteringCallback::restore(const std::vector<EpochRecord>& history) {
   history_ = history;
-  cumulative_j_ = history.empty() ? 0.0 : history.back().cumulative_j;
+  cumulative_j_ = history.empty() ? 0.0 : history.back().cumulative_joules;
 }
 
-void MeteringCallback::on_epoch_begin(Trainer&, int64_t epoch) {
-  current_ = EpochEnergy{};
-  current_.epoch = epoch;
+void MeteringCallback::on_epoch_begin(Trainer&, int64_t) {
+  train_ = energy::Measurement{};
+  eval_ = energy::Measurement{};
   test_j_per_1k_ = -1;
   in_epoch_ = true;
   train_window_.emplace(meter_);
@@ -29,7 +29,7 @@ void MeteringCallback::on_epoch_begin(Trainer&, int64_t epoch) {
 
 void MeteringCallback::on_eval_begin(Trainer&, const std::string&) {
   if (train_window_) {  // the epoch's training loop ends where its evaluation begins
-    current_.train = train_window_->stop();
+    train_ = train_window_->stop();
     train_window_.reset();
   }
   eval_window_.emplace(meter_);
@@ -44,38 +44,31 @@ void MeteringCallback::on_eval_end(Trainer&, const std::string& split, const Eva
     last_eval_samples_ = static_cast<double>(r.samples);
     return;
   }
-  current_.eval = current_.eval + m;
+  eval_ = eval_ + m;
   if (split == "test" && r.samples > 0)
     test_j_per_1k_ = m.total_j() * 1000.0 / static_cast<double>(r.samples);
 }
 
 void MeteringCallback::on_epoch_end(Trainer&, EpochRecord& rec) {
   if (train_window_) {
-    current_.train = train_window_->stop();
+    train_ = train_window_->stop();
     train_window_.reset();
   }
   in_epoch_ = false;
-  current_.loss = rec.loss;
-  current_.train_acc = rec.train_acc;
-  current_.val_acc = rec.val_acc;
-  current_.test_acc = rec.test_acc;
-  current_.lr = rec.lr;
-  current_.train_s = rec.train_s;
-  current_.eval_s = rec.eval_s;
-  cumulative_j_ += current_.joules();
-  current_.cumulative_j = cumulative_j_;
-  current_.emissions_g = energy::grams_co2e(current_.joules(), carbon_);
-  history_.push_back(current_);
-
-  rec.joules = current_.joules();
+  rec.train = train_;
+  rec.eval = eval_;
+  cumulative_j_ += rec.joules();
   rec.cumulative_joules = cumulative_j_;
-  rec.set("joules", current_.joules(), 2);
-  rec.set("watts", current_.watts(), 2);
-  rec.set("energy_source", current_.train.source);
-  rec.set("energy", current_.train.kind());
+  rec.emissions_g = energy::grams_co2e(rec.joules(), carbon_);
+
+  rec.set("joules", rec.joules(), 2);
+  rec.set("watts", rec.watts(), 2);
+  rec.set("energy_source", rec.train.source);
+  rec.set("energy", rec.train.kind());
   rec.set("cum_joules", cumulative_j_, 1);
-  rec.set("co2e_g", current_.emissions_g, 4);
+  rec.set("co2e_g", rec.emissions_g, 4);
   if (test_j_per_1k_ >= 0) rec.set("test_j_per_1k", test_j_per_1k_, 4);
+  history_.push_back(rec);
 }
 
 }  // namespace joule::train

@@ -12,7 +12,7 @@
 
 #include "joule/energy/carbon.h"
 #include "joule/energy/meter.h"
-#include "joule/train/outputs.h"
+#include "joule/train/record.h"
 #include "joule/train/trainer.h"
 
 namespace joule::train {
@@ -26,9 +26,10 @@ class MeteringCallback : public Callback {
   void on_eval_end(Trainer& t, const std::string& split, const EvalResult& r) override;
   void on_epoch_end(Trainer& t, EpochRecord& rec) override;
 
-  const std::vector<EpochEnergy>& history() const { return history_; }
+  // Every metered epoch so far, as the record stood when this callback had filled it.
+  const std::vector<EpochRecord>& history() const { return history_; }
   // Continues a resumed run: the epochs before it, so cumulative figures carry on.
-  void restore(const std::vector<EpochEnergy>& history);
+  void restore(const std::vector<EpochRecord>& history);
   double cumulative_joules() const { return cumulative_j_; }
   // The last evaluation outside an epoch (e.g. a final test after training), if any.
   const std::optional<energy::Measurement>& last_eval() const { return last_eval_; }
@@ -41,12 +42,12 @@ class MeteringCallback : public Callback {
   energy::CarbonOptions carbon_;
   std::optional<energy::EnergyWindow> train_window_, eval_window_;
   bool in_epoch_ = false;
-  EpochEnergy current_;
+  energy::Measurement train_, eval_;  // the current epoch's windows
   double test_j_per_1k_ = -1;
   std::optional<energy::Measurement> last_eval_;
   double last_eval_samples_ = 0;
   double cumulative_j_ = 0;
-  std::vector<EpochEnergy> history_;
+  std::vector<EpochRecord> history_;
 };
 
 // Adds two measurements of the same meter (seconds and joules per part).

@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "joule/train/outputs.h"
-#include "joule/train/svg_plot.h"
+#include "joule/report/emissions_csv.h"
+#include "joule/report/epoch_csv.h"
+#include "joule/report/mlflow.h"
+#include "joule/report/run_info.h"
+#include "joule/report/svg_plot.h"
 #include "test_util.h"
 
 using namespace joule;
@@ -110,8 +113,8 @@ energy::Measurement window(double s, double cpu, double dram, double gpu) {
 }
 
 // A known two-epoch run: 24 metered seconds, 2300 J CPU, 460 J DRAM, 6900 J GPU, 1.1 g CO2e.
-std::vector<train::EpochEnergy> two_epochs() {
-  train::EpochEnergy a;
+std::vector<energy::EpochRecord> two_epochs() {
+  energy::EpochRecord a;
   a.epoch = 1;
   a.loss = 0.9;
   a.train_acc = 70;
@@ -121,23 +124,23 @@ std::vector<train::EpochEnergy> two_epochs() {
   a.eval_s = 2;
   a.train = window(10, 1000, 200, 3000);
   a.eval = window(2, 100, 20, 300);
-  a.cumulative_j = 4620;
+  a.cumulative_joules = 4620;
   a.emissions_g = 0.5;
 
-  train::EpochEnergy b = a;
+  energy::EpochRecord b = a;
   b.epoch = 2;
   b.loss = 0.5;
   b.train_acc = 85;
   b.val_acc = 84.25;
   b.lr = 0.05;
   b.train = window(10, 1100, 220, 3300);
-  b.cumulative_j = 9660;
+  b.cumulative_joules = 9660;
   b.emissions_g = 0.6;
   return {a, b};
 }
 
-train::RunInfo run_info() {
-  train::RunInfo info;
+report::RunInfo run_info() {
+  report::RunInfo info;
   info.project_name = "mnist, \"small\"";  // needs quoting
   info.experiment_name = "energy study";
   info.run_name = "mlp-<1>";
@@ -174,11 +177,11 @@ TEST(EmissionsCsv, ColumnsAreCodeCarbons) {
       "cpu_count", "cpu_model", "gpu_count", "gpu_model", "longitude", "latitude",
       "ram_total_size", "tracking_mode", "cpu_utilization_percent", "gpu_utilization_percent",
       "ram_utilization_percent", "ram_used_gb", "on_cloud", "pue", "wue"};
-  EXPECT_EQ(train::emissions_csv_columns(), codecarbon);
+  EXPECT_EQ(report::emissions_csv_columns(), codecarbon);
 
   TempDir dir("joule_emissions");
   const std::string path = dir.file("emissions.csv");
-  train::append_emissions_csv(path, run_info(), two_epochs());
+  report::append_emissions_csv(path, run_info(), two_epochs());
   const auto rows = parse_csv(read_text(path));
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], codecarbon);
@@ -188,9 +191,9 @@ TEST(EmissionsCsv, ColumnsAreCodeCarbons) {
 TEST(EmissionsCsv, RowSumsTheEpochsInCodeCarbonUnits) {
   TempDir dir("joule_emissions");
   const std::string path = dir.file("emissions.csv");
-  train::RunInfo info = run_info();
+  report::RunInfo info = run_info();
   info.experiment_id = std::string("3");
-  train::append_emissions_csv(path, info, two_epochs());
+  report::append_emissions_csv(path, info, two_epochs());
   const auto rows = parse_csv(read_text(path));
   ASSERT_EQ(rows.size(), 2u);
   const auto& h = rows[0];
@@ -233,14 +236,14 @@ TEST(EmissionsCsv, RowSumsTheEpochsInCodeCarbonUnits) {
 TEST(EmissionsCsv, SecondRunAppendsARowUnderTheSameHeader) {
   TempDir dir("joule_emissions");
   const std::string path = dir.file("emissions.csv");
-  train::RunInfo first = run_info(), second = run_info();
-  second.run_id = train::make_run_id();
+  report::RunInfo first = run_info(), second = run_info();
+  second.run_id = report::make_run_id();
   ASSERT_NE(first.run_id, second.run_id);
-  train::append_emissions_csv(path, first, two_epochs());
-  train::append_emissions_csv(path, second, {two_epochs()[0]});
+  report::append_emissions_csv(path, first, two_epochs());
+  report::append_emissions_csv(path, second, {two_epochs()[0]});
   const auto rows = parse_csv(read_text(path));
   ASSERT_EQ(rows.size(), 3u);
-  EXPECT_EQ(rows[0], train::emissions_csv_columns());
+  EXPECT_EQ(rows[0], report::emissions_csv_columns());
   EXPECT_EQ(cell(rows[0], rows[1], "run_id"), first.run_id);
   EXPECT_EQ(cell(rows[0], rows[2], "run_id"), second.run_id);
   EXPECT_DOUBLE_EQ(num_cell(rows[0], rows[2], "energy_consumed"), 4620 / 3.6e6);
@@ -250,7 +253,7 @@ TEST(EmissionsCsv, ForeignHeaderIsAnErrorNamingTheFile) {
   TempDir dir("joule_emissions");
   const std::string path = dir.write("emissions.csv", "timestamp,project_name,run_id\n1,2,3\n");
   const std::string msg =
-      test::error_of([&] { train::append_emissions_csv(path, run_info(), two_epochs()); });
+      test::error_of([&] { report::append_emissions_csv(path, run_info(), two_epochs()); });
   test::expect_has(msg, path);
   test::expect_has(msg, "header");
   EXPECT_EQ(read_text(path), "timestamp,project_name,run_id\n1,2,3\n");  // left alone
@@ -264,7 +267,7 @@ TEST(EpochOutputsCsv, OneRowPerEpochWithEveryField) {
   auto epochs = two_epochs();
   epochs[1].eval.measured = false;  // an estimated window
   epochs[1].eval.source = "estimate";
-  train::write_epoch_csv(path, epochs);
+  report::write_epoch_csv(path, epochs);
   const auto rows = parse_csv(read_text(path));
   ASSERT_EQ(rows.size(), 3u);
   const auto& h = rows[0];
@@ -303,8 +306,8 @@ TEST(EpochOutputsCsv, OneRowPerEpochWithEveryField) {
 TEST(MlflowRun, WritesTheFileStoreLayout) {
   TempDir dir("joule_mlruns");
   const fs::path root = dir.path() / "mlruns";
-  train::RunInfo info = run_info();
-  const std::string run_dir = train::write_mlflow_run(root.string(), info, two_epochs());
+  report::RunInfo info = run_info();
+  const std::string run_dir = report::write_mlflow_run(root.string(), info, two_epochs());
 
   // MLflow's Default experiment 0, then ours as 1.
   EXPECT_EQ(info.experiment_id, "1");
@@ -343,8 +346,8 @@ TEST(MlflowRun, WritesTheFileStoreLayout) {
 
 TEST(MlflowRun, ParamsMetricsAndTags) {
   TempDir dir("joule_mlruns");
-  train::RunInfo info = run_info();
-  const fs::path run = train::write_mlflow_run((dir.path() / "mlruns").string(), info,
+  report::RunInfo info = run_info();
+  const fs::path run = report::write_mlflow_run((dir.path() / "mlruns").string(), info,
                                                two_epochs());
   EXPECT_EQ(read_text(run / "params" / "lr"), "0.1");  // no trailing newline
   EXPECT_EQ(read_text(run / "params" / "batch_size"), "64");
@@ -391,12 +394,12 @@ TEST(MlflowRun, ParamsMetricsAndTags) {
 TEST(MlflowRun, SecondRunLandsInTheSameExperiment) {
   TempDir dir("joule_mlruns");
   const std::string root = (dir.path() / "mlruns").string();
-  train::RunInfo first = run_info(), second = run_info(), other = run_info();
+  report::RunInfo first = run_info(), second = run_info(), other = run_info();
   second.run_id.clear();  // filled in
   other.experiment_name = "another";
-  const std::string run1 = train::write_mlflow_run(root, first, two_epochs());
-  const std::string run2 = train::write_mlflow_run(root, second, two_epochs());
-  train::write_mlflow_run(root, other, two_epochs());
+  const std::string run1 = report::write_mlflow_run(root, first, two_epochs());
+  const std::string run2 = report::write_mlflow_run(root, second, two_epochs());
+  report::write_mlflow_run(root, other, two_epochs());
 
   EXPECT_EQ(second.run_id.size(), 32u);
   EXPECT_EQ(first.experiment_id, "1");
@@ -422,13 +425,13 @@ TEST(MlflowRun, ReusesAnExperimentMlflowWrote) {
                                                "creation_time: 1\nexperiment_id: '412'\n"
                                                "last_update_time: 1\nlifecycle_stage: active\n"
                                                "name: energy study\n";
-  train::RunInfo info = run_info();
-  train::write_mlflow_run(root.string(), info, two_epochs());
+  report::RunInfo info = run_info();
+  report::write_mlflow_run(root.string(), info, two_epochs());
   EXPECT_EQ(info.experiment_id, "412");
 
-  train::RunInfo fresh = run_info();
+  report::RunInfo fresh = run_info();
   fresh.experiment_name = "it's new";
-  train::write_mlflow_run(root.string(), fresh, two_epochs());
+  report::write_mlflow_run(root.string(), fresh, two_epochs());
   EXPECT_EQ(fresh.experiment_id, "413");  // the next number
   EXPECT_EQ(read_text(root / "0" / "meta.yaml").substr(0, 30), "artifact_location: file:///x/0");
 }
@@ -436,14 +439,14 @@ TEST(MlflowRun, ReusesAnExperimentMlflowWrote) {
 TEST(MlflowRun, RejectsABadKeyAndAnExistingRun) {
   TempDir dir("joule_mlruns");
   const std::string root = (dir.path() / "mlruns").string();
-  train::RunInfo bad = run_info();
+  report::RunInfo bad = run_info();
   bad.params.push_back({"../escape", "1"});
-  test::expect_has(test::error_of([&] { train::write_mlflow_run(root, bad, two_epochs()); }),
+  test::expect_has(test::error_of([&] { report::write_mlflow_run(root, bad, two_epochs()); }),
                    "../escape");
 
-  train::RunInfo info = run_info();
-  train::write_mlflow_run(root, info, two_epochs());
-  test::expect_has(test::error_of([&] { train::write_mlflow_run(root, info, two_epochs()); }),
+  report::RunInfo info = run_info();
+  report::write_mlflow_run(root, info, two_epochs());
+  test::expect_has(test::error_of([&] { report::write_mlflow_run(root, info, two_epochs()); }),
                    "already exists");
 }
 
@@ -454,7 +457,7 @@ TEST(SvgPlot, CurveDotsStopAndAxes) {
   const std::string path = dir.file("plot.svg");
   const std::vector<std::pair<double, double>> points = {
       {1200, 62.5}, {2400, 78}, {3600, 84.1}, {4800, 86}, {6000, 86.4}};
-  train::write_accuracy_energy_svg(path, points, 3, {}, "MLP on MNIST");
+  report::write_accuracy_energy_svg(path, points, 3, {}, "MLP on MNIST");
   const std::string svg = read_text(path);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
@@ -471,7 +474,7 @@ TEST(SvgPlot, CurveDotsStopAndAxes) {
 TEST(SvgPlot, ForecastIsADashedPathInTheLegend) {
   const std::vector<std::pair<double, double>> points = {{100, 50}, {200, 60}, {300, 65}};
   const std::vector<std::pair<double, double>> forecast = {{300, 65}, {400, 68}, {500, 70}};
-  const std::string svg = train::accuracy_energy_svg(points, -1, forecast, "run");
+  const std::string svg = report::accuracy_energy_svg(points, -1, forecast, "run");
   EXPECT_EQ(count(svg, "<circle"), points.size());
   const size_t path = svg.find("<path class=\"forecast\"");
   ASSERT_NE(path, std::string::npos);
@@ -483,21 +486,22 @@ TEST(SvgPlot, ForecastIsADashedPathInTheLegend) {
 
 TEST(SvgPlot, EscapesTheTitle) {
   const std::string svg =
-      train::accuracy_energy_svg({{1, 10}}, 0, {}, "acc < 90% & \"fast\" <script>");
+      report::accuracy_energy_svg({{1, 10}}, 0, {}, "acc < 90% & \"fast\" <script>");
   EXPECT_EQ(svg.find("<script>"), std::string::npos);
   test::expect_has(svg, "acc &lt; 90% &amp; &quot;fast&quot; &lt;script&gt;");
 }
 
 TEST(SvgPlot, RejectsAStopOutsideThePoints) {
-  test::expect_has(test::error_of([] { train::accuracy_energy_svg({{1, 10}}, 1, {}, "t"); }),
+  test::expect_has(test::error_of([] { report::accuracy_energy_svg({{1, 10}}, 1, {}, "t"); }),
                    "stop_index 1");
-  test::expect_has(
-      test::error_of([] { train::accuracy_energy_svg({{1, 10}, {2, std::nan("")}}, -1, {}, "t"); }),
-      "not finite");
+  test::expect_has(test::error_of([] {
+                     report::accuracy_energy_svg({{1, 10}, {2, std::nan("")}}, -1, {}, "t");
+                   }),
+                   "not finite");
 }
 
 TEST(SvgPlot, EmptyRunStillDrawsAxes) {
-  const std::string svg = train::accuracy_energy_svg({}, -1, {}, "nothing yet");
+  const std::string svg = report::accuracy_energy_svg({}, -1, {}, "nothing yet");
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_EQ(count(svg, "<circle"), 0u);
   test::expect_has(svg, "cumulative energy (J)");

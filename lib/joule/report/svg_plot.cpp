@@ -1,14 +1,14 @@
-#include "joule/train/svg_plot.h"
+#include "joule/report/svg_plot.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <vector>
 
 #include "joule/core/check.h"
+#include "joule/io/atomic_file.h"
 
-namespace joule::train {
+namespace joule::report {
 
 namespace {
 
@@ -234,10 +234,7 @@ std::string accuracy_energy_svg(const Points& points, int64_t stop_index, const 
 void write_accuracy_energy_svg(const std::string& path, const Points& points, int64_t stop_index,
                                const Points& forecast, const std::string& title) {
   const std::string svg = accuracy_energy_svg(points, stop_index, forecast, title);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << svg;
-  out.flush();
-  JOULE_CHECK(out.good(), "write_accuracy_energy_svg: cannot write ", path);
+  io::write_file_atomically(path, svg, "write_accuracy_energy_svg");
 }
 
-}  // namespace joule::train
+}  // namespace joule::report

@@ -1,8 +1,8 @@
-#include "joule/train/record.h"
+#include "joule/energy/epoch_record.h"
 
 #include <cstdio>
 
-namespace joule::train {
+namespace joule::energy {
 
 namespace {
 std::string fmt(double v, int precision) {
@@ -37,4 +37,4 @@ std::string EpochRecord::line() const {
   return s;
 }
 
-}  // namespace joule::train
+}  // namespace joule::energy

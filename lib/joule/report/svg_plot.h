@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-namespace joule::train {
+namespace joule::report {
 
-// Writes (replaces) `path`.
+// Writes (replaces, through io::AtomicFile) `path`.
 //   points      (cumulative joules, accuracy %) per epoch, in order; drawn as a line with a dot
 //               (one <circle>) per point
 //   stop_index  the index in `points` where training stopped, marked and labelled; -1: none
@@ -31,4 +31,4 @@ std::string accuracy_energy_svg(const std::vector<std::pair<double, double>>& po
                                 const std::vector<std::pair<double, double>>& forecast,
                                 const std::string& title);
 
-}  // namespace joule::train
+}  // namespace joule::report
