@@ -7,19 +7,17 @@
 //   gemm name=fc1.forward m=128 n=256 k=784 ta=0 tb=1 gflops=... ms=...   (one per MLP shape)
 //   ref name=fc1.forward m=128 n=256 k=784 ta=0 tb=1 gflops=1.83 ms=28.1400
 //   mlp_step kernel=gemm batch=128 gflop=0.1289 ms=... gflops=...   (all MLP shapes of a step)
-// Exits 1 if cpu and ref disagree. Usage: gemm_bench [--threads N] [--samples N]
-#include <omp.h>
-
+// Exits 1 if cpu and ref disagree, 2 on a bad flag. Usage: gemm_bench [--threads N] [--samples N]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/reference/gemm.h"
 
@@ -135,35 +133,16 @@ float check_against_reference() {
   return worst;
 }
 
-int parse_int(int argc, char** argv, int& i) {
-  if (i + 1 >= argc) {
-    std::fprintf(stderr, "gemm_bench: %s needs a value\n", argv[i]);
-    std::exit(2);
-  }
-  const int value = std::atoi(argv[++i]);
-  if (value <= 0) {
-    std::fprintf(stderr, "gemm_bench: %s must be a positive integer\n", argv[i - 1]);
-    std::exit(2);
-  }
-  return value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = omp_get_max_threads();
-  int samples = 7;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--threads") == 0) {
-      threads = parse_int(argc, argv, i);
-    } else if (std::strcmp(argv[i], "--samples") == 0) {
-      samples = parse_int(argc, argv, i);
-    } else {
-      std::fprintf(stderr, "usage: gemm_bench [--threads N] [--samples N]\n");
-      return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
-    }
-  }
-  omp_set_num_threads(threads);
+  joule::examples::Cli cli("gemm_bench", "Time kernels::cpu::gemm against kernels::ref::gemm.");
+  joule::examples::add_threads_flag(cli);
+  cli.int_flag("samples", "7", "timed runs per shape (the median is reported)",
+               {.min = 1, .max = 1000});
+  cli.parse_or_exit(argc, argv);
+  const int threads = joule::examples::set_threads(cli.i64("threads"));
+  const int samples = static_cast<int>(cli.i64("samples"));
   std::printf("gemm_bench threads=%d samples=%d kernel=joule::kernels::cpu::gemm\n", threads,
               samples);
 

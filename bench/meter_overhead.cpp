@@ -6,17 +6,14 @@
 //   meter source=estimate energy=estimated read_us=2.1 reads_per_epoch=4
 //   run=1 metered=0 epoch_s=0.488
 //   overhead metered_median_s=0.489 plain_median_s=0.488 overhead_pct=0.2 read_share_pct=0.002
-// Usage: meter_overhead [--rounds 5] [--epochs 2] [--threads 2]
-#include <omp.h>
-
+// Usage: meter_overhead [--rounds 5] [--epochs 2] [--threads 2] [--data DIR]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/energy/make_meter.h"
 #include "joule/joule.h"
@@ -53,16 +50,19 @@ double run(const data::Dataset& train, const data::Dataset& test, energy::Meter*
 }  // namespace
 
 int main(int argc, char** argv) {
-  int64_t rounds = 5, epochs = 2, threads = 2;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--rounds")) rounds = std::atoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--epochs")) epochs = std::atoll(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--threads")) threads = std::atoll(argv[i + 1]);
-  }
-  omp_set_num_threads(static_cast<int>(threads));
+  examples::Cli cli("meter_overhead", "Epoch time of the Fashion-MNIST MLP with and without the "
+                                      "energy-metering callback, alternating.");
+  cli.int_flag("rounds", "5", "runs of each kind (metered, plain)", {.min = 1})
+      .int_flag("epochs", "2", "epochs per run", {.min = 1});
+  examples::add_threads_flag(cli, "2");
+  cli.flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
+                       "or /usr/share/datasets/fashion-mnist)");
+  cli.parse_or_exit(argc, argv);
+  const int64_t rounds = cli.i64("rounds"), epochs = cli.i64("epochs");
+  examples::set_threads(cli.i64("threads"));
   try {
-    data::Dataset train = data::load_fashion_mnist(data::Split::Train);
-    data::Dataset test = data::load_fashion_mnist(data::Split::Test);
+    data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
+    data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
     std::vector<std::string> notes;
     const energy::MeterOptions options;
     auto meter = energy::make_meter(options, &notes);
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     // The callback opens and closes two windows an epoch (training, evaluation): 4 reads at most.
     const int reads_per_epoch = 4;
     std::printf("meter source=%s energy=%s read_us=%.2f reads_per_epoch=%d\n",
-                meter->source().c_str(), meter->measured() ? "measured" : "estimated", read_us,
+                meter->source().c_str(), meter->kind(), read_us,
                 reads_per_epoch);
     std::vector<double> plain, metered;
     for (int64_t r = 1; r <= rounds; ++r) {

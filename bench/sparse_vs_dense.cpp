@@ -31,8 +31,11 @@ std::vector<int64_t> parse_net(const std::string& text) {
   std::vector<int64_t> sizes;
   std::stringstream ss(text);
   std::string part;
-  while (std::getline(ss, part, '-')) sizes.push_back(std::stoll(part));
-  JOULE_CHECK(sizes.size() >= 2, "sparse_vs_dense: a net is sizes joined by '-', got '", text, "'");
+  while (std::getline(ss, part, '-'))
+    sizes.push_back(examples::parse_int("nets", part, {.min = 1}));
+  if (sizes.size() < 2)
+    throw examples::CliError("--nets: a net is sizes joined by '-' (784-256-10), got '" + text +
+                             "'");
   return sizes;
 }
 
@@ -112,16 +115,33 @@ std::pair<StepCost, StepCost> time_steps(Model& dense, Model& sparse, data::Data
 int main(int argc, char** argv) {
   examples::Cli cli("sparse_vs_dense", "Training step and training cost, sparse vs dense kernels.");
   cli.flag("nets", "784-256-128-10,784-1024-1024-10,784-2048-2048-10", "MLPs, comma-separated")
-      .flag("sparsities", "0,0.5,0.8,0.9,0.95,0.99", "sparsities, comma-separated")
-      .flag("epochs", "2", "training epochs per row (0: step timing only)")
-      .flag("rounds", "7", "timing rounds per kernel")
-      .flag("steps", "10", "steps per timing round")
-      .flag("seed", "1", "seed")
-      .flag("threads", "0", "OpenMP threads (0: all cores)")
-      .flag("data", "", "Fashion-MNIST folder (default: $JOULE_FASHION_MNIST or the Debian path)")
+      .flag("sparsities", "0,0.5,0.8,0.9,0.95,0.99", "sparsities, comma-separated, each in [0, 1)")
+      .int_flag("epochs", "2", "training epochs per row",
+                {.min = 0, .note = "0 = step timing only"})
+      .int_flag("rounds", "7", "timing rounds per kernel", {.min = 1})
+      .int_flag("steps", "10", "steps per timing round", {.min = 1})
+      .int_flag("seed", "1", "seed", {.min = 0});
+  examples::add_threads_flag(cli);
+  cli.flag("data", "", "Fashion-MNIST folder (default: $JOULE_FASHION_MNIST or the Debian path)")
       .flag("csv", "", "write the rows as CSV here")
       .flag("svg", "", "write accuracy against joules per epoch for the largest net here");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
+  // The lists, checked before any work.
+  std::vector<std::pair<std::string, std::vector<int64_t>>> nets;
+  std::vector<double> sparsities;
+  try {
+    for (const std::string& net : split(cli.str("nets"), ','))
+      nets.emplace_back(net, parse_net(net));
+    for (const std::string& s : split(cli.str("sparsities"), ','))
+      sparsities.push_back(examples::parse_real("sparsities", s,
+                                                {.min = 0, .max = 1, .max_open = true}));
+    if (nets.empty() || sparsities.empty())
+      throw examples::CliError("--nets and --sparsities must each name at least one value");
+  } catch (const examples::CliError& e) {
+    std::cerr << "sparse_vs_dense: " << e.what()
+              << "\nrun 'sparse_vs_dense --help' for the flags\n";
+    return 2;
+  }
   try {
     const int threads = examples::set_threads(cli.i64("threads"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
@@ -130,7 +150,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> notes;
     std::unique_ptr<energy::Meter> meter = energy::make_meter({}, &notes);
     std::cout << "sparse_vs_dense threads=" << threads << " batch=128 energy_source="
-              << meter->source() << " energy=" << (meter->measured() ? "measured" : "estimated")
+              << meter->source() << " energy=" << meter->kind()
               << std::endl;
     std::ofstream csv;
     if (!cli.str("csv").empty()) {
@@ -142,14 +162,9 @@ int main(int argc, char** argv) {
     }
     std::vector<std::pair<double, double>> plot;
     std::string plot_net;
-    const std::vector<std::string> nets = split(cli.str("nets"), ',');
-    for (const std::string& net_text : nets) {
-      const std::vector<int64_t> sizes = parse_net(net_text);
-      if (net_text == nets.back()) plot.clear(), plot_net = net_text;
-      for (const std::string& s_text : split(cli.str("sparsities"), ',')) {
-        const double sparsity = std::stod(s_text);
-        JOULE_CHECK(sparsity >= 0 && sparsity < 1, "sparse_vs_dense: sparsity must be in [0, 1), got ",
-                    sparsity);
+    for (const auto& [net_text, sizes] : nets) {
+      if (net_text == nets.back().first) plot.clear(), plot_net = net_text;
+      for (const double sparsity : sparsities) {
         data::DataLoader loader(train, {.batch_size = 128, .shuffle = true, .seed = seed});
         Model dense = build(sizes, 0, false, seed), sparse = build(sizes, sparsity, true, seed);
         const auto [d, s] = time_steps(dense, sparse, loader, *meter,
@@ -189,14 +204,14 @@ int main(int argc, char** argv) {
             << " step_energy_ratio=" << d.joules / s.joules << " epochs=" << epochs
             << " epoch_s=" << epoch_s << " epoch_j=" << epoch_j << " test_acc=" << acc
             << " energy_source=" << meter->source()
-            << " energy=" << (meter->measured() ? "measured" : "estimated");
+            << " energy=" << meter->kind();
         std::cout << row.str() << std::endl;
         if (csv.is_open())
           csv << net_text << ',' << sparsity << ',' << nnz << ',' << total << ',' << d.ms << ','
               << s.ms << ',' << d.ms / s.ms << ',' << d.joules << ',' << s.joules << ','
               << d.joules / s.joules << ',' << epochs << ',' << epoch_s << ',' << epoch_j << ','
               << acc << ',' << meter->source() << ','
-              << (meter->measured() ? "measured" : "estimated") << '\n';
+              << meter->kind() << '\n';
       }
     }
     if (!cli.str("svg").empty() && !plot.empty()) {
@@ -204,7 +219,7 @@ int main(int argc, char** argv) {
       report::write_accuracy_energy_svg(cli.str("svg"), plot, -1, {},
                                         "Test accuracy vs joules per epoch, " + plot_net +
                                             ", sparsity 0-99% (" +
-                                            (meter->measured() ? "measured" : "estimated") + ")");
+                                            std::string(meter->kind()) + ")");
     }
   } catch (const Error& e) {
     std::cerr << "sparse_vs_dense: " << e.what() << std::endl;

@@ -22,8 +22,8 @@
 //        ms=... gflops=...
 //   step net=... sparsity=0.90 joule_ms=... dense_ms=... speedup=...   (the three kernels of
 //        every layer of one training step; no input gradient for the first layer)
-// Exits 1 when joule and ref disagree. Usage: spmm_bench [--threads N] [--samples N]
-//   [--ref-samples N] [--batch N] [--csv PATH] [--no-ref]
+// Exits 1 when joule and ref disagree, 2 on a bad flag. Usage: spmm_bench [--threads N]
+//   [--samples N] [--ref-samples N] [--batch N] [--csv PATH] [--no-ref]
 #include <omp.h>
 
 #include <Eigen/Core>
@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/sparse.h"
 #include "kernels/reference/sparse.h"
@@ -352,39 +353,27 @@ void print_steps(const Report& report) {
   }
 }
 
-int parse_int(int argc, char** argv, int& i) {
-  if (i + 1 >= argc) {
-    std::fprintf(stderr, "spmm_bench: %s needs a value\n", argv[i]);
-    std::exit(2);
-  }
-  const int value = std::atoi(argv[++i]);
-  if (value <= 0) {
-    std::fprintf(stderr, "spmm_bench: %s must be a positive integer, got '%s'\n", argv[i - 1],
-                 argv[i]);
-    std::exit(2);
-  }
-  return value;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
+  joule::examples::Cli cli("spmm_bench", "The sparse-weight kernels against Eigen, dense GEMM and "
+                                         "the naive reference on the MLP layers.");
+  joule::examples::add_threads_flag(cli);
+  cli.int_flag("samples", "7", "timed runs per kernel (the median is reported)",
+               {.min = 1, .max = 1000})
+      .int_flag("ref-samples", "1", "timed runs of the naive reference", {.min = 1, .max = 1000})
+      .int_flag("batch", "128", "rows of the activations", {.min = 1, .max = 1 << 20})
+      .flag("csv", "", "write the rows as CSV here ('' writes none)")
+      .toggle("no-ref", "skip timing the naive reference");
+  cli.parse_or_exit(argc, argv);
   Options opt;
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--threads") == 0) opt.threads = parse_int(argc, argv, i);
-    else if (std::strcmp(argv[i], "--samples") == 0) opt.samples = parse_int(argc, argv, i);
-    else if (std::strcmp(argv[i], "--ref-samples") == 0) opt.ref_samples = parse_int(argc, argv, i);
-    else if (std::strcmp(argv[i], "--batch") == 0) opt.batch = parse_int(argc, argv, i);
-    else if (std::strcmp(argv[i], "--no-ref") == 0) opt.ref = false;
-    else if (std::strcmp(argv[i], "--csv") == 0 && i + 1 < argc) opt.csv = argv[++i];
-    else {
-      std::fprintf(stderr,
-                   "usage: spmm_bench [--threads N] [--samples N] [--ref-samples N] [--batch N] "
-                   "[--csv PATH] [--no-ref]\n");
-      return std::strcmp(argv[i], "--help") == 0 ? 0 : 2;
-    }
-  }
-  omp_set_num_threads(opt.threads);
+  opt.threads = joule::examples::set_threads(cli.i64("threads"));
+  opt.samples = static_cast<int>(cli.i64("samples"));
+  opt.ref_samples = static_cast<int>(cli.i64("ref-samples"));
+  opt.batch = cli.i64("batch");
+  opt.ref = !cli.on("no-ref");
+  const std::string csv = cli.str("csv");
+  opt.csv = csv.empty() ? nullptr : csv.c_str();
   Eigen::setNbThreads(opt.threads);
   std::printf("spmm_bench threads=%d samples=%d batch=%lld eigen=%d.%d.%d\n", opt.threads,
               opt.samples, static_cast<long long>(opt.batch), EIGEN_WORLD_VERSION,

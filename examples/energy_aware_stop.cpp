@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "common/metering.h"
 #include "common/mlp.h"
+#include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/joule.h"
 #include "joule/train/stopping.h"
@@ -28,18 +29,24 @@ struct RunResult {
 int main(int argc, char** argv) {
   examples::Cli cli("energy_aware_stop",
                     "Train the Fashion-MNIST MLP until the accuracy gained per joule no longer pays.");
-  examples::add_recipe_flags(cli, "30", "128", "0.05");
-  cli.flag("hidden", "256,128", "hidden layer widths, comma-separated")
-      .flag("val", "5000", "training samples held out for validation (the rule reads these)")
-      .flag("window", "2", "rule: epochs the marginal gain is measured over")
-      .flag("min-rate-fraction", "0.1", "rule: stop below this fraction of the best gain per joule")
-      .flag("min-rate", "0", "rule: also stop below this many accuracy points per kJ (0: off)")
-      .flag("patience", "1", "rule: epochs below the threshold before deciding")
-      .flag("min-epochs", "4", "rule: never decide before this epoch")
-      .flag("landing", "5", "rule: epochs of learning-rate annealing before stopping")
+  examples::Recipe recipe = examples::fashion_mlp_recipe();
+  recipe.epochs = 30;  // the budget the rule stops inside
+  examples::add_recipe_flags(cli, recipe);
+  cli.list_flag("hidden", recipe.model, "hidden layer widths, comma-separated")
+      .int_flag("val", "5000", "training samples held out for validation (the rule reads these)",
+                {.min = 1, .max = 59999})
+      .int_flag("window", "2", "rule: epochs the marginal gain is measured over", {.min = 1})
+      .real_flag("min-rate-fraction", "0.1",
+                 "rule: stop below this fraction of the best gain per joule", {.min = 0, .max = 1})
+      .real_flag("min-rate", "0", "rule: also stop below this many accuracy points per kJ",
+                 {.min = 0, .note = "0 = off"})
+      .int_flag("patience", "1", "rule: epochs below the threshold before deciding", {.min = 1})
+      .int_flag("min-epochs", "4", "rule: never decide before this epoch", {.min = 1})
+      .int_flag("landing", "5", "rule: epochs of learning-rate annealing before stopping",
+                {.min = 0})
       .toggle("compare-full", "also train the full budget and report the energy saved");
   examples::add_metering_flags(cli, "runs");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
     const int threads = examples::set_threads(cli.i64("threads"));
     const int64_t budget = cli.i64("epochs");
@@ -61,7 +68,8 @@ int main(int argc, char** argv) {
                                       train_set.num_classes, gen, &arch);
       optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
                                            .weight_decay = cli.f64("weight-decay")});
-      data::DataLoader loader(train_set, {.batch_size = cli.i64("batch"), .shuffle = true,
+      const int64_t batch = examples::batch_size(cli, train_set.size(), std::cerr);
+      data::DataLoader loader(train_set, {.batch_size = batch, .shuffle = true,
                                           .seed = seed});
       std::cout << "run=" << name << " model=" << arch << " train_samples=" << train_set.size()
                 << " val_samples=" << (val_loader ? val_loader->dataset().size() : 0)
@@ -120,7 +128,7 @@ int main(int argc, char** argv) {
     std::cout << "stopped_epoch=" << stopped << " best_epoch=" << stop->best_epoch()
               << " best_test_acc=" << ruled.final_test_acc << " joules=" << ruled.joules
               << " budget_epochs=" << budget << " energy_source=" << metering.meter->source()
-              << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+              << " energy=" << metering.meter->kind()
               << std::endl;
 
     if (cli.on("compare-full")) {
@@ -131,7 +139,7 @@ int main(int argc, char** argv) {
                 << " energy_saved_pct=" << 100.0 * (1.0 - ruled.joules / full.joules)
                 << " acc_given_up=" << best - ruled.final_test_acc
                 << " energy_source=" << metering.meter->source()
-                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << " energy=" << metering.meter->kind()
                 << std::endl;
     }
   } catch (const Error& e) {

@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "common/cnn.h"
 #include "common/metering.h"
+#include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/joule.h"
 #include "joule/train/checkpointing.h"
@@ -17,15 +18,16 @@ using namespace joule;
 
 int main(int argc, char** argv) {
   examples::Cli cli("fashion_cnn", "Train a small CNN on Fashion-MNIST; one key=value line per epoch.");
-  examples::add_recipe_flags(cli, "15", "64", "0.02");
-  cli.flag("dropout", "0", "dropout probability before the last layer (0: none)")
+  examples::add_recipe_flags(cli, examples::fashion_cnn_recipe());
+  cli.real_flag("dropout", "0", "dropout probability before the last layer (0: none)",
+                {.min = 0, .max = 1, .max_open = true})
       .flag("checkpoint", "runs/fashion_cnn", "folder for last.h5, written after every epoch "
                                                "('' writes none)")
       .toggle("batchnorm", "BatchNorm2d after each convolution")
       .toggle("resume", "continue from the checkpoint in --checkpoint (same flags and threads)");
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
     report::RunInfo info = examples::new_run_info("examples/fashion_cnn");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -39,18 +41,20 @@ int main(int argc, char** argv) {
         {.batchnorm = cli.on("batchnorm"), .dropout = cli.f64("dropout")}, gen, seed);
     auto& model = *cnn.model;
     model.to(device);
-    optim::SGD opt(model.parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
-                                        .weight_decay = cli.f64("weight-decay")});
-    const int64_t epochs = cli.i64("epochs");
-    auto sched = std::make_shared<optim::Scheduler>(
-        opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
-    data::DataLoader train_loader(train, {.batch_size = cli.i64("batch"), .shuffle = true, .seed = seed});
+    examples::Recipe recipe = examples::recipe_from_flags(cli, examples::fashion_cnn_recipe());
+    recipe.batch = examples::batch_size(cli, train.size(), std::cerr);
+    examples::Sgd sgd = examples::make_sgd(recipe, model.parameters());
+    optim::SGD& opt = *sgd.opt;
+    auto sched = sgd.scheduler;
+    const int64_t epochs = recipe.epochs;
+    data::DataLoader train_loader(train,
+                                  {.batch_size = recipe.batch, .shuffle = true, .seed = seed});
     data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
 
     std::cout << "model=cnn params=" << model.num_parameters() << " batchnorm="
               << (cli.on("batchnorm") ? 1 : 0) << " dropout=" << cli.f64("dropout")
               << " train_samples=" << train.size() << " test_samples=" << test.size()
-              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas="
+              << " batch=" << recipe.batch << " threads=" << threads << " blas="
               << examples::blas_name(device) << " " << examples::device_fields(device)
               << (device.is_cpu() ? " conv=direct" : " conv=im2col-cublas") << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout, device);
@@ -81,7 +85,7 @@ int main(int argc, char** argv) {
       std::cout << "done epochs=" << history.back().epoch << " test_acc=" << history.back().test_acc
                 << " joules=" << metering.callback->cumulative_joules()
                 << " energy_source=" << metering.meter->source()
-                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << " energy=" << metering.meter->kind()
                 << (ckpt.empty() ? "" : " checkpoint=" + train::checkpoint_path(ckpt)) << std::endl;
     for (const auto& [k, v] : parts.attributes) info.params.emplace_back(k, v);
     examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout);

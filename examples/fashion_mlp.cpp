@@ -6,6 +6,7 @@
 #include "common/cli.h"
 #include "common/metering.h"
 #include "common/mlp.h"
+#include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/joule.h"
 
@@ -13,11 +14,12 @@ using namespace joule;
 
 int main(int argc, char** argv) {
   examples::Cli cli("fashion_mlp", "Train an MLP on Fashion-MNIST; one key=value line per epoch.");
-  examples::add_recipe_flags(cli, "10", "128", "0.05");
-  cli.flag("hidden", "256,128", "hidden layer widths, comma-separated");
+  const examples::Recipe base = examples::fashion_mlp_recipe();
+  examples::add_recipe_flags(cli, base);
+  cli.list_flag("hidden", base.model, "hidden layer widths, comma-separated");
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
     report::RunInfo info = examples::new_run_info("examples/fashion_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -30,19 +32,20 @@ int main(int argc, char** argv) {
     auto model = examples::make_mlp(train.feature_dim(), cli.i64_list("hidden"),
                                     train.num_classes, gen, &arch);
     model->to(device);
-    optim::SGD opt(model->parameters(), {.lr = cli.f64("lr"), .momentum = cli.f64("momentum"),
-                                         .weight_decay = cli.f64("weight-decay")});
-    const int64_t epochs = cli.i64("epochs");
-    auto sched = std::make_shared<optim::Scheduler>(
-        opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
+    examples::Recipe recipe = examples::recipe_from_flags(cli, base);
+    recipe.batch = examples::batch_size(cli, train.size(), std::cerr);
+    examples::Sgd sgd = examples::make_sgd(recipe, model->parameters());
+    optim::SGD& opt = *sgd.opt;
+    auto sched = sgd.scheduler;
+    const int64_t epochs = recipe.epochs;
 
-    data::DataLoader train_loader(train, {.batch_size = cli.i64("batch"), .shuffle = true,
+    data::DataLoader train_loader(train, {.batch_size = recipe.batch, .shuffle = true,
                                           .seed = static_cast<uint64_t>(cli.i64("seed"))});
     data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
 
     std::cout << "model=" << arch << " params=" << model->num_parameters()
               << " train_samples=" << train.size() << " test_samples=" << test.size()
-              << " batch=" << cli.i64("batch") << " threads=" << threads << " blas="
+              << " batch=" << recipe.batch << " threads=" << threads << " blas="
               << examples::blas_name(device) << " " << examples::device_fields(device)
               << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout, device);
@@ -60,7 +63,7 @@ int main(int argc, char** argv) {
                 << " total_train_s=" << total_s
                 << " joules=" << metering.callback->cumulative_joules()
                 << " energy_source=" << metering.meter->source()
-                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << " energy=" << metering.meter->kind()
                 << std::endl;
     for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "hidden"})
       info.params.emplace_back(k, cli.str(k));

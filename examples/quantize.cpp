@@ -17,6 +17,7 @@
 #include "common/cnn.h"
 #include "common/metering.h"
 #include "common/mlp.h"
+#include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/io/checkpoint.h"
 #include "joule/joule.h"
@@ -38,26 +39,20 @@ std::shared_ptr<nn::Sequential> make_model(const std::string& which, uint64_t se
   return examples::make_mlp(784, {256, 128}, 10, gen, &arch);
 }
 
-struct Recipe {
-  int64_t epochs, batch;
-  double lr;
-};
-// The recipes of examples/fashion_mlp and examples/fashion_cnn.
-Recipe recipe_of(const std::string& which) {
-  return which == "cnn" ? Recipe{15, 64, 0.02} : Recipe{10, 128, 0.05};
+// The recipe of examples/fashion_cnn or examples/fashion_mlp.
+examples::Recipe recipe_of(const std::string& which) {
+  return which == "cnn" ? examples::fashion_cnn_recipe() : examples::fashion_mlp_recipe();
 }
 
-// SGD with momentum and a cosine schedule, as the training examples.
-void fit(nn::Module& model, const data::Dataset& train, const data::Dataset& test, Recipe r,
-         uint64_t seed, const std::string& what) {
-  optim::SGD opt(model.parameters(), {.lr = r.lr, .momentum = 0.9});
-  auto sched = std::make_shared<optim::Scheduler>(
-      opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(r.epochs, 1)));
+// The recipe's SGD and cosine schedule, one line per epoch.
+void fit(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
+         const examples::Recipe& r, uint64_t seed, const std::string& what) {
+  examples::Sgd sgd = examples::make_sgd(r, model.parameters());
   data::DataLoader train_loader(train, {.batch_size = r.batch, .shuffle = true, .seed = seed});
   data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
   std::ostringstream log;
-  train::Trainer trainer(model, opt, {.epochs = r.epochs, .progress = false, .log = &log});
-  trainer.set_scheduler(sched);
+  train::Trainer trainer(model, *sgd.opt, {.epochs = r.epochs, .progress = false, .log = &log});
+  trainer.set_scheduler(sgd.scheduler);
   for (const auto& e : trainer.fit(train_loader, &test_loader))
     std::cout << what << " epoch=" << e.epoch << " test_acc=" << e.test_acc << std::endl;
 }
@@ -141,29 +136,31 @@ int64_t file_bytes(const std::string& path) {
 
 int main(int argc, char** argv) {
   examples::Cli cli("quantize", "int8 variants of the Fashion-MNIST MLP or CNN, one line each.");
-  cli.flag("model", "cnn", "mlp or cnn")
+  cli.choice_flag("model", "cnn", "the Fashion-MNIST model", {"mlp", "cnn"})
       .flag("checkpoint", "", "the trained float model (fashion_cnn's last.h5, or a file this "
                               "program wrote); '' trains it with its example's recipe")
-      .flag("qat-epochs", "1", "epochs of quantization-aware training (0: no qat variant)")
-      .flag("qat-lr", "0.001", "learning rate of quantization-aware training (cosine to 0)")
-      .flag("calibration-batches", "16", "batches of 256 training images for ptq_static")
-      .flag("observer", "histogram", "ptq_static's observer: histogram, minmax, moving_average")
-      .flag("runs", "30", "timed batch-256 runs per variant (batch 1: ten times as many)")
-      .flag("seed", "1", "seed for initialisation, shuffling and calibration batches")
-      .flag("threads", "0", "OpenMP threads (0: all cores)")
+      .int_flag("qat-epochs", "1", "epochs of quantization-aware training (0: no qat variant)",
+                {.min = 0})
+      .real_flag("qat-lr", "0.001", "learning rate of quantization-aware training (cosine to 0)",
+                 {.min = 0, .min_open = true})
+      .int_flag("calibration-batches", "16", "batches of 256 training images for ptq_static",
+                {.min = 1})
+      .choice_flag("observer", "histogram", "ptq_static's observer",
+                   {"histogram", "minmax", "moving_average"})
+      .int_flag("runs", "30", "timed batch-256 runs per variant (batch 1: ten times as many)",
+                {.min = 1})
+      .int_flag("seed", "1", "seed for initialisation, shuffling and calibration batches",
+                {.min = 0})
       .flag("data", "", "folder with the Fashion-MNIST IDX files (default: $JOULE_FASHION_MNIST "
                         "or /usr/share/datasets/fashion-mnist)");
+  examples::add_threads_flag(cli);
   examples::add_metering_flags(cli, "runs/quantize");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   const std::string which = cli.str("model");
-  if (which != "mlp" && which != "cnn") {
-    std::cerr << "quantize: --model must be mlp or cnn, got '" << which << "'\n" << cli.usage();
-    return 2;
-  }
   try {
     const int threads = examples::set_threads(cli.i64("threads"));
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
-    const int runs = static_cast<int>(std::max<int64_t>(cli.i64("runs"), 1));
+    const int runs = static_cast<int>(cli.i64("runs"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
     const std::string out = cli.str("out");
@@ -221,7 +218,7 @@ int main(int argc, char** argv) {
       io::load_checkpoint(fp32_path, *copy, nullptr, nullptr, {.load_optimizer = false});
       auto qat = quant::prepare_qat(*copy);
       qat->train();
-      Recipe r = recipe_of(which);
+      examples::Recipe r = recipe_of(which);
       r.epochs = cli.i64("qat-epochs");
       r.lr = cli.f64("qat-lr");
       fit(*qat, train, test, r, seed + 1, "train_qat");

@@ -38,12 +38,16 @@ int main(int argc, char** argv) {
   examples::Cli cli("sparse_giant",
                     "SET on a huge, extremely sparse MLP whose dense twin cannot fit in memory.");
   examples::add_recipe_flags(cli, "2", "128", "0.05");
-  cli.flag("hidden", "50000,50000,50000", "hidden layer widths, comma-separated")
-      .flag("epsilon", "20", "SET: Erdős–Rényi density parameter, density = ε(in+out)/(in·out)")
-      .flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch")
-      .flag("train-samples", "0", "train on the first N samples only (0: all 60000)");
+  cli.list_flag("hidden", "50000,50000,50000", "hidden layer widths, comma-separated")
+      .real_flag("epsilon", "20",
+                 "SET: Erdős–Rényi density parameter, density = ε(in+out)/(in·out)",
+                 {.min = 0, .min_open = true})
+      .real_flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch",
+                 {.min = 0, .max = 1})
+      .int_flag("train-samples", "0", "train on the first N samples only",
+                {.min = 0, .note = "0 = all 60000"});
   examples::add_metering_flags(cli, "runs");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
     report::RunInfo info = examples::new_run_info("examples/sparse_giant");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -74,8 +78,8 @@ int main(int argc, char** argv) {
     const int64_t epochs = cli.i64("epochs");
     auto sched = std::make_shared<optim::Scheduler>(
         opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
-    data::DataLoader train_loader(train,
-                                  {.batch_size = cli.i64("batch"), .shuffle = true, .seed = seed});
+    const int64_t batch = examples::batch_size(cli, train.size(), std::cerr);
+    data::DataLoader train_loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
     data::DataLoader test_loader(test, {.batch_size = 500, .shuffle = false});
 
     std::cout << "model=" << arch << " method=set epsilon=" << epsilon
@@ -103,7 +107,7 @@ int main(int argc, char** argv) {
                 << " total_train_s=" << total_s
                 << " joules=" << metering.callback->cumulative_joules()
                 << " energy_source=" << metering.meter->source()
-                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << " energy=" << metering.meter->kind()
                 << std::endl;
     for (const char* k : {"epochs", "batch", "lr", "momentum", "seed", "hidden", "epsilon", "zeta",
                           "train-samples"})

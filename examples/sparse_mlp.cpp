@@ -34,36 +34,32 @@ int main(int argc, char** argv) {
   examples::Cli cli("sparse_mlp",
                     "Train a dense or sparse MLP on Fashion-MNIST; one key=value line per epoch.");
   examples::add_recipe_flags(cli, "10", "128", "0.05");
-  cli.flag("hidden", "256,128", "hidden layer widths, comma-separated")
-      .flag("sparsity", "0.9", "fraction of the weights removed (ERK layer densities)")
-      .flag("method", "rigl", "dense | static | gmp | set | rigl")
-      .flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch")
-      .flag("set-schedule", "cosine", "SET: constant (zeta every epoch, Mocanu et al.) or cosine "
-            "(zeta decays by a cosine, evolution stops at 75% of the epochs: RigL's schedule)")
-      .flag("set-regrowth", "zero", "SET: regrown weights start at zero or random")
-      .flag("delta-t", "100", "RigL: steps between connectivity updates")
-      .flag("alpha", "0.3", "RigL: initial drop fraction (cosine decay)")
-      .flag("prune-begin", "1", "gmp: first epoch boundary that prunes (0 = from the start)")
-      .flag("prune-end", "7", "gmp: epoch boundary by which the final sparsity is reached")
-      .flag("prune-every", "100", "gmp: steps between pruning events");
+  cli.list_flag("hidden", "256,128", "hidden layer widths, comma-separated")
+      .real_flag("sparsity", "0.9", "fraction of the weights removed (ERK layer densities)",
+                 {.min = 0, .max = 1, .max_open = true})
+      .choice_flag("method", "rigl", "dense | static | gmp | set | rigl",
+                   {"dense", "static", "gmp", "set", "rigl"})
+      .real_flag("zeta", "0.3", "SET: fraction of each sign's weights replaced per epoch",
+                 {.min = 0, .max = 1})
+      .choice_flag("set-schedule", "cosine", "SET: constant (zeta every epoch, Mocanu et al.) or "
+                   "cosine (zeta decays by a cosine, evolution stops at 75% of the epochs: "
+                   "RigL's schedule)", {"constant", "cosine"})
+      .choice_flag("set-regrowth", "zero", "SET: regrown weights start at zero or random",
+                   {"zero", "random"})
+      .int_flag("delta-t", "100", "RigL: steps between connectivity updates", {.min = 1})
+      .real_flag("alpha", "0.3", "RigL: initial drop fraction (cosine decay)", {.min = 0, .max = 1})
+      .int_flag("prune-begin", "1", "gmp: first epoch boundary that prunes", {.min = 0,
+                .note = "0 = from the start"})
+      .int_flag("prune-end", "7", "gmp: epoch boundary by which the final sparsity is reached",
+                {.min = 1})
+      .int_flag("prune-every", "100", "gmp: steps between pruning events", {.min = 1});
   examples::add_metering_flags(cli, "runs");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
     report::RunInfo info = examples::new_run_info("examples/sparse_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
     const std::string method = cli.str("method");
     const double sparsity = cli.f64("sparsity");
-    JOULE_CHECK(method == "dense" || method == "static" || method == "gmp" || method == "set" ||
-                    method == "rigl",
-                "sparse_mlp: --method must be dense, static, gmp, set or rigl, got '", method, "'");
-    JOULE_CHECK(cli.str("set-regrowth") == "zero" || cli.str("set-regrowth") == "random",
-                "sparse_mlp: --set-regrowth must be zero or random, got '", cli.str("set-regrowth"),
-                "'");
-    JOULE_CHECK(cli.str("set-schedule") == "constant" || cli.str("set-schedule") == "cosine",
-                "sparse_mlp: --set-schedule must be constant or cosine, got '",
-                cli.str("set-schedule"), "'");
-    JOULE_CHECK(sparsity >= 0 && sparsity < 1, "sparse_mlp: --sparsity must be in [0, 1), got ",
-                sparsity);
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
     const std::vector<int64_t> hidden = cli.i64_list("hidden");
@@ -91,15 +87,15 @@ int main(int argc, char** argv) {
                                          .weight_decay = cli.f64("weight-decay")});
     auto sched = std::make_shared<optim::Scheduler>(
         opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
-    data::DataLoader train_loader(train,
-                                  {.batch_size = cli.i64("batch"), .shuffle = true, .seed = seed});
+    const int64_t batch = examples::batch_size(cli, train.size(), std::cerr);
+    data::DataLoader train_loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
     data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
 
     std::cout << "model=" << arch << " method=" << method << " sparsity=" << sparsity
               << " nnz=" << examples::weight_nnz(*model)
               << " dense_weights=" << examples::dense_weight_count(*model)
               << (densities_text.empty() ? "" : " layer_densities=" + densities_text)
-              << " train_samples=" << train.size() << " batch=" << cli.i64("batch")
+              << " train_samples=" << train.size() << " batch=" << batch
               << " threads=" << threads << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout);
     train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
@@ -138,7 +134,7 @@ int main(int argc, char** argv) {
                 << " nnz=" << examples::weight_nnz(*model) << " total_train_s=" << total_s
                 << " joules=" << metering.callback->cumulative_joules()
                 << " energy_source=" << metering.meter->source()
-                << " energy=" << (metering.meter->measured() ? "measured" : "estimated")
+                << " energy=" << metering.meter->kind()
                 << std::endl;
     if (method == "gmp" && !history.empty()) {
       // Realise the savings: the pruned dense layers become SparseLinear layers (same function).

@@ -8,13 +8,13 @@
 // stage (ULMFiT's gradual unfreezing) at a lower learning rate than the head's.
 // Each arm reports the test accuracy on classes 5-9 and the joules of its training. Ends with
 //   summary frozen_acc= scratch_acc= frozen_joules= scratch_joules= ...
-#include <Eigen/Core>
 #include <filesystem>
 #include <iostream>
 
 #include "common/cli.h"
 #include "common/cnn.h"
 #include "common/metering.h"
+#include "common/recipes.h"
 #include "common/tag.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/distill/transfer.h"
@@ -66,18 +66,19 @@ int main(int argc, char** argv) {
   examples::Cli cli("transfer", "Pretrain the CNN on Fashion-MNIST classes 0-4, transfer it to "
                                 "classes 5-9 with few labels; frozen backbone against scratch.");
   examples::add_recipe_flags(cli, "20", "25", "0.02");
-  cli.flag("per-class", "100", "labelled training examples per target class")
-      .flag("pretrain-epochs", "3", "epochs of pretraining on classes 0-4")
+  cli.int_flag("per-class", "100", "labelled training examples per target class", {.min = 1})
+      .int_flag("pretrain-epochs", "3", "epochs of pretraining on classes 0-4 (fashion_cnn's "
+                "recipe otherwise)", {.min = 1})
       .flag("pretrained", "runs/transfer/pretrained.h5", "the pretrained checkpoint: reused when "
                                                          "present, else pretrained and written")
-      .flag("freeze", "conv", "what the frozen arm freezes: 'conv' (the convolutional feature "
-                              "extractor; FC128 and the new head train) or 'body' (all but the "
-                              "new head)")
-      .flag("body-lr-factor", "0.1", "--gradual: learning rate of the unfrozen layers relative "
-                                     "to the head's")
+      .choice_flag("freeze", "conv", "what the frozen arm freezes: 'conv' (the convolutional "
+                   "feature extractor; FC128 and the new head train) or 'body' (all but the new "
+                   "head)", {"conv", "body"})
+      .real_flag("body-lr-factor", "0.1", "--gradual: learning rate of the unfrozen layers "
+                 "relative to the head's", {.min = 0, .min_open = true})
       .toggle("gradual", "also train a third arm with gradual unfreezing");
   examples::add_metering_flags(cli, "runs");
-  cli.parse(argc, argv);
+  cli.parse_or_exit(argc, argv);
   try {
     const int threads = examples::set_threads(cli.i64("threads"));
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
@@ -88,16 +89,16 @@ int main(int argc, char** argv) {
     const data::Dataset target_test = classes(test_all, 5, 10, 0, seed);
     data::DataLoader test_loader(target_test, {.batch_size = 1000, .shuffle = false});
     const int64_t epochs = cli.i64("epochs");
+    const int64_t batch = examples::batch_size(cli, target.size(), std::cerr);
     std::cout << "model=cnn source_classes=0-4 source_samples=" << source.size()
               << " target_classes=5-9 target_samples=" << target.size()
               << " per_class=" << cli.i64("per-class") << " target_test_samples="
-              << target_test.size() << " epochs=" << epochs << " batch=" << cli.i64("batch")
-              << " lr=" << cli.f64("lr") << " threads=" << threads << " blas=eigen-"
-              << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "." << EIGEN_MINOR_VERSION
-              << std::endl;
+              << target_test.size() << " epochs=" << epochs << " batch=" << batch
+              << " lr=" << cli.f64("lr") << " threads=" << threads
+              << " blas=" << examples::blas_name(Device::cpu()) << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout);
     const std::string src = metering.meter->source();
-    const std::string kind = metering.meter->measured() ? "measured" : "estimated";
+    const std::string kind = metering.meter->kind();
     auto run_info = [&](const std::string& arm) {
       report::RunInfo info = examples::new_run_info("examples/transfer");
       for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed",
@@ -108,20 +109,18 @@ int main(int argc, char** argv) {
     };
 
     // Pretraining on classes 0-4 (skipped when the checkpoint is there).
-    JOULE_CHECK(cli.str("freeze") == "conv" || cli.str("freeze") == "body",
-                "transfer: --freeze must be 'conv' or 'body', got '", cli.str("freeze"), "'");
     const std::string pretrained = cli.str("pretrained");
     if (!std::filesystem::exists(pretrained)) {
       Generator gen(seed);
       auto model = examples::make_cnn({.classes = 5}, gen, seed).model;
-      const int64_t pe = cli.i64("pretrain-epochs");
-      optim::SGD opt(model->parameters(), {.lr = 0.02, .momentum = 0.9});
-      auto sched = std::make_shared<optim::Scheduler>(
-          opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(pe, 1)));
-      data::DataLoader loader(source, {.batch_size = 64, .shuffle = true, .seed = seed});
+      examples::Recipe recipe = examples::fashion_cnn_recipe();
+      recipe.epochs = cli.i64("pretrain-epochs");
+      const int64_t pe = recipe.epochs;
+      examples::Sgd sgd = examples::make_sgd(recipe, model->parameters());
+      data::DataLoader loader(source, {.batch_size = recipe.batch, .shuffle = true, .seed = seed});
       metering.callback = std::make_shared<train::MeteringCallback>(*metering.meter, metering.carbon);
-      train::Trainer trainer(*model, opt, {.epochs = pe, .progress = !cli.on("no-progress")});
-      trainer.set_scheduler(sched);
+      train::Trainer trainer(*model, *sgd.opt, {.epochs = pe, .progress = !cli.on("no-progress")});
+      trainer.set_scheduler(sgd.scheduler);
       trainer.add_callback(std::make_shared<examples::TagCallback>(
           std::vector<std::pair<std::string, std::string>>{{"arm", "pretrain"}}));
       trainer.add_callback(metering.callback);
@@ -131,7 +130,10 @@ int main(int argc, char** argv) {
       io::TrainingState st;
       st.epoch = pe;
       st.energy_history = metering.callback->history();
-      st.attributes = {{"classes", "0-4"}, {"trained_by", "examples/transfer"}};
+      st.attributes = examples::recipe_attributes(recipe);
+      st.attributes.emplace_back("recipe", recipe.name);
+      st.attributes.emplace_back("classes", "0-4");
+      st.attributes.emplace_back("trained_by", "examples/transfer");
       io::save_checkpoint(pretrained, *model, nullptr, st);
       std::cout << "pretrain epochs=" << pe << " joules=" << metering.callback->cumulative_joules()
                 << " energy_source=" << src << " energy=" << kind << " checkpoint=" << pretrained
@@ -172,7 +174,7 @@ int main(int argc, char** argv) {
                               .weight_decay = cli.f64("weight-decay")});
       auto sched = std::make_shared<optim::Scheduler>(
           opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
-      data::DataLoader loader(target, {.batch_size = cli.i64("batch"), .shuffle = true, .seed = seed});
+      data::DataLoader loader(target, {.batch_size = batch, .shuffle = true, .seed = seed});
       metering.callback = std::make_shared<train::MeteringCallback>(*metering.meter, metering.carbon);
       train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
       trainer.set_scheduler(sched);

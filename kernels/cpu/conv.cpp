@@ -6,7 +6,7 @@
 //    channels (a tile is kOR kernel taps x 1 or 2 channel vectors) over a transposed copy of dy.
 //  - general (any stride): im2col into a per-thread column buffer, then one GEMM per sample and
 //    group (kernels::cpu::gemm runs single-threaded inside the parallel region).
-#include "kernels/cpu/conv.h"
+#include "cpu/conv.h"
 
 #include <omp.h>
 #if defined(__AVX512F__)
@@ -17,8 +17,8 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/gemm.h"
-#include "kernels/cpu/parallel.h"
+#include "cpu/gemm.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 

@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::cpu {
-#include "kernels/conv.inc"
+#define JOULE_KERNEL_STREAM
+#include "conv.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::cpu

@@ -1,11 +1,11 @@
 // Strided copies: the innermost dimension is copied as a run when it is contiguous; outer indices
 // are walked per row, rows split across threads.
-#include "kernels/cpu/copy.h"
+#include "cpu/copy.h"
 
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/parallel.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 

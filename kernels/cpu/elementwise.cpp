@@ -1,8 +1,8 @@
-#include "kernels/cpu/elementwise.h"
+#include "cpu/elementwise.h"
 
 #include <cmath>
 
-#include "kernels/cpu/parallel.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 

@@ -2,7 +2,7 @@
 // one slab of C per OpenMP thread. Splitting C ourselves keeps threads independent until the one
 // barrier at the end (Eigen's own parallel GEMM spin-waits between blocks, which costs whole
 // scheduler time slices when another process shares the cores).
-#include "kernels/cpu/gemm.h"
+#include "cpu/gemm.h"
 
 #include <omp.h>
 

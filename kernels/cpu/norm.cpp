@@ -1,10 +1,10 @@
 // Batch normalization, one channel per OpenMP iteration: a channel's N rows of S contiguous values
 // are reduced (in double) and then mapped with per-channel constants.
-#include "kernels/cpu/norm.h"
+#include "cpu/norm.h"
 
 #include <cmath>
 
-#include "kernels/cpu/parallel.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 

@@ -1,13 +1,13 @@
 // Pooling, one (H, W) plane per OpenMP iteration; window bounds are clipped once per output
 // (or per output row) instead of testing every tap.
-#include "kernels/cpu/pool.h"
+#include "cpu/pool.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
-#include "kernels/cpu/parallel.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 

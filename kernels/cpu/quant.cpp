@@ -11,8 +11,8 @@
 #include <cstring>
 #include <vector>
 
-#include "kernels/cpu/parallel.h"
-#include "kernels/cpu/quant.h"
+#include "cpu/parallel.h"
+#include "cpu/quant.h"
 
 namespace joule::kernels::cpu {
 

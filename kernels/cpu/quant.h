@@ -5,11 +5,12 @@
 #include <cstdint>
 #include <vector>
 
-#include "kernels/cpu/conv.h"
-#include "kernels/cpu/pool.h"
+#include "types.h"
 
 namespace joule::kernels::cpu {
-#include "kernels/quant.inc"
+#define JOULE_KERNEL_STREAM
+#include "quant.inc"
+#undef JOULE_KERNEL_STREAM
 
 // Whether this CPU executes AVX-512 VNNI (vpdpbusd), asked of the CPU at run time.
 bool has_vnni();

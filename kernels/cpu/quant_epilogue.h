@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "kernels/cpu/quant.h"
+#include "cpu/quant.h"
 
 namespace joule::kernels::cpu {
 

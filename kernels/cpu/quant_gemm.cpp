@@ -8,8 +8,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/cpu/quant.h"
-#include "kernels/cpu/quant_epilogue.h"
+#include "cpu/quant.h"
+#include "cpu/quant_epilogue.h"
 
 // The VNNI functions are compiled for AVX-512 VNNI whatever the build's -march, and called only
 // when has_vnni() says the CPU executes it.

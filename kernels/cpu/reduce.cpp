@@ -1,14 +1,14 @@
-#include "kernels/cpu/reduce.h"
+#include "cpu/reduce.h"
 
-#include "kernels/cpu/parallel.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 
-float sum(const float* x, int64_t n) {
+void sum(float* out, const float* x, int64_t n) {
   double s = 0;
 #pragma omp parallel for simd reduction(+ : s) if (n >= kParallelMin) schedule(static)
   for (int64_t i = 0; i < n; ++i) s += x[i];
-  return static_cast<float>(s);
+  *out = static_cast<float>(s);
 }
 
 void sum_dim(float* y, const float* x, int64_t outer, int64_t D, int64_t inner) {

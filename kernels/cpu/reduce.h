@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::cpu {
-#include "kernels/reduce.inc"
+#define JOULE_KERNEL_STREAM
+#include "reduce.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::cpu

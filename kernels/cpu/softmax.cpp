@@ -1,8 +1,9 @@
-#include "kernels/cpu/softmax.h"
+#include "cpu/softmax.h"
 
+#include <algorithm>
 #include <cmath>
 
-#include "kernels/cpu/parallel.h"
+#include "cpu/parallel.h"
 
 namespace joule::kernels::cpu {
 
@@ -64,10 +65,12 @@ void log_softmax_backward(float* dx, const float* dy, const float* y, int64_t M,
   }
 }
 
-float cross_entropy_forward(float* probs, const float* logits, const int64_t* labels, int64_t M,
-                            int64_t N) {
+void cross_entropy_forward(float* loss, int64_t* first_bad, float* probs, const float* logits,
+                           const int64_t* labels, int64_t M, int64_t N) {
   double total = 0;
-#pragma omp parallel for reduction(+ : total) if (M * N >= kParallelMin) schedule(static)
+  int64_t bad = M;
+#pragma omp parallel for reduction(+ : total) reduction(min : bad) if (M * N >= kParallelMin) \
+    schedule(static)
   for (int64_t i = 0; i < M; ++i) {
     const float* r = logits + i * N;
     float* p = probs + i * N;
@@ -75,32 +78,38 @@ float cross_entropy_forward(float* probs, const float* logits, const int64_t* la
     row_max_sumexp(r, N, mx, s);
     const float inv = 1.f / s;
     for (int64_t j = 0; j < N; ++j) p[j] = std::exp(r[j] - mx) * inv;
-    total += static_cast<double>(mx + std::log(s) - r[labels[i]]);
+    const int64_t y = labels[i];
+    if (y < 0 || y >= N) bad = std::min(bad, i);
+    else total += static_cast<double>(mx + std::log(s) - r[y]);
   }
-  return static_cast<float>(total / static_cast<double>(M));
+  *loss = static_cast<float>(total / static_cast<double>(M));
+  *first_bad = bad;
 }
 
 void cross_entropy_backward(float* dlogits, const float* probs, const int64_t* labels,
-                            float scale, int64_t M, int64_t N) {
+                            const float* upstream, float scale, int64_t M, int64_t N) {
+  const float s = upstream ? *upstream * scale : scale;
 #pragma omp parallel for if (M * N >= kParallelMin) schedule(static)
   for (int64_t i = 0; i < M; ++i) {
-    for (int64_t j = 0; j < N; ++j) dlogits[i * N + j] = probs[i * N + j] * scale;
-    dlogits[i * N + labels[i]] -= scale;
+    for (int64_t j = 0; j < N; ++j) dlogits[i * N + j] = probs[i * N + j] * s;
+    const int64_t y = labels[i];
+    if (y >= 0 && y < N) dlogits[i * N + y] -= s;
   }
 }
 
-float mse_forward(const float* a, const float* b, int64_t n) {
+void mse_forward(float* loss, const float* a, const float* b, int64_t n) {
   double s = 0;
 #pragma omp parallel for simd reduction(+ : s) if (n >= kParallelMin) schedule(static)
   for (int64_t i = 0; i < n; ++i) {
     const float d = a[i] - b[i];
     s += static_cast<double>(d * d);
   }
-  return static_cast<float>(s / static_cast<double>(n));
+  *loss = static_cast<float>(s / static_cast<double>(n));
 }
 
-void mse_backward(float* da, const float* a, const float* b, float scale, int64_t n) {
-  const float s2 = 2.f * scale;
+void mse_backward(float* da, const float* a, const float* b, const float* upstream, float scale,
+                  int64_t n) {
+  const float s2 = 2.f * (upstream ? *upstream * scale : scale);
 #pragma omp parallel for simd if (n >= kParallelMin) schedule(static)
   for (int64_t i = 0; i < n; ++i) da[i] = (a[i] - b[i]) * s2;
 }

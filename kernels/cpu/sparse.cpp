@@ -13,7 +13,7 @@
 // another); the input and weight gradients copy their operands split by feature, meet at one
 // barrier, then split the rows where the running count of stored entries (plus a small per-row
 // cost) crosses each thread's share. Small calls run on the calling thread.
-#include "kernels/cpu/sparse.h"
+#include "cpu/sparse.h"
 
 #include <omp.h>
 
@@ -22,7 +22,7 @@
 #include <new>
 #include <utility>
 
-#include "kernels/cpu/sparse_simd.h"
+#include "cpu/sparse_simd.h"
 
 namespace joule::kernels::cpu {
 

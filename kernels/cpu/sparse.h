@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::cpu {
-#include "kernels/sparse.inc"
+#define JOULE_KERNEL_STREAM
+#include "sparse.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::cpu

@@ -1,7 +1,7 @@
 // Activation kernels, forward and backward: one grid-stride loop each, formulas as
 // kernels/reference/activation.cpp (GELU's backward in double, like the reference).
-#include "kernels/cuda/activation.h"
-#include "kernels/cuda/common.cuh"
+#include "cuda/activation.h"
+#include "cuda/common.cuh"
 
 namespace joule::kernels::cuda {
 
@@ -39,31 +39,37 @@ __global__ void gelu_backward_kernel(float* dx, const float* dy, const float* x,
 }
 
 template <class Kernel, class... Args>
-void launch(Kernel kernel, int64_t n, Args... args) {
+void launch(cudaStream_t stream, Kernel kernel, int64_t n, Args... args) {
   if (n <= 0) return;
-  kernel<<<blocks_for(n), kThreads, 0, stream()>>>(args..., n);
+  kernel<<<blocks_for(n), kThreads, 0, stream>>>(args..., n);
   CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
 
-void relu_forward(float* y, const float* x, int64_t n) { launch(relu_forward_kernel, n, y, x); }
-void relu_backward(float* dx, const float* dy, const float* y, int64_t n) {
-  launch(relu_backward_kernel, n, dx, dy, y);
+void relu_forward(float* y, const float* x, int64_t n, cudaStream_t stream) {
+  launch(stream, relu_forward_kernel, n, y, x);
 }
-void tanh_forward(float* y, const float* x, int64_t n) { launch(tanh_forward_kernel, n, y, x); }
-void tanh_backward(float* dx, const float* dy, const float* y, int64_t n) {
-  launch(tanh_backward_kernel, n, dx, dy, y);
+void relu_backward(float* dx, const float* dy, const float* y, int64_t n, cudaStream_t stream) {
+  launch(stream, relu_backward_kernel, n, dx, dy, y);
 }
-void sigmoid_forward(float* y, const float* x, int64_t n) {
-  launch(sigmoid_forward_kernel, n, y, x);
+void tanh_forward(float* y, const float* x, int64_t n, cudaStream_t stream) {
+  launch(stream, tanh_forward_kernel, n, y, x);
 }
-void sigmoid_backward(float* dx, const float* dy, const float* y, int64_t n) {
-  launch(sigmoid_backward_kernel, n, dx, dy, y);
+void tanh_backward(float* dx, const float* dy, const float* y, int64_t n, cudaStream_t stream) {
+  launch(stream, tanh_backward_kernel, n, dx, dy, y);
 }
-void gelu_forward(float* y, const float* x, int64_t n) { launch(gelu_forward_kernel, n, y, x); }
-void gelu_backward(float* dx, const float* dy, const float* x, int64_t n) {
-  launch(gelu_backward_kernel, n, dx, dy, x);
+void sigmoid_forward(float* y, const float* x, int64_t n, cudaStream_t stream) {
+  launch(stream, sigmoid_forward_kernel, n, y, x);
+}
+void sigmoid_backward(float* dx, const float* dy, const float* y, int64_t n, cudaStream_t stream) {
+  launch(stream, sigmoid_backward_kernel, n, dx, dy, y);
+}
+void gelu_forward(float* y, const float* x, int64_t n, cudaStream_t stream) {
+  launch(stream, gelu_forward_kernel, n, y, x);
+}
+void gelu_backward(float* dx, const float* dy, const float* x, int64_t n, cudaStream_t stream) {
+  launch(stream, gelu_backward_kernel, n, dx, dy, x);
 }
 
 }  // namespace joule::kernels::cuda

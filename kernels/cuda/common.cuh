@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/context.h"
+#include "cuda/check.h"
+#include "cuda/context.h"
 
 namespace joule::kernels::cuda {
 
@@ -19,8 +19,6 @@ inline unsigned blocks_for(int64_t n, int threads = kThreads) {
   const int64_t b = (n + threads - 1) / threads;
   return static_cast<unsigned>(std::clamp<int64_t>(b, 1, 65535 * 4));
 }
-
-inline cudaStream_t stream() { return context().stream(); }
 
 template <class T>
 __device__ __forceinline__ T warp_sum(T v) {

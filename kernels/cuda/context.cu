@@ -1,7 +1,7 @@
 #include <mutex>
 
-#include "kernels/cuda/check.h"
-#include "kernels/cuda/context.h"
+#include "cuda/check.h"
+#include "cuda/context.h"
 
 namespace joule::kernels::cuda {
 

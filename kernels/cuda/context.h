@@ -1,8 +1,10 @@
-// The stream, the cuBLAS handle and the scratch memory every CUDA kernel uses. One context per
+// The stream, the cuBLAS handle and the scratch memory of the CUDA kernels. One context per
 // process, on the device current when it is first used (cuda:0 unless the program chose another).
-// Kernels enqueue work on `stream` and return without waiting, except those that return a value
-// to the host (sum, cross_entropy_forward, mse_forward), which wait for their result. Kernels
-// are called from one host thread at a time (the training loop's).
+// Kernels take the stream to run on as their last argument (the library passes stream() from its
+// dispatch table, lib/joule/ops/dispatch.h), enqueue their work on it and return without waiting:
+// every result, scalars included, stays on the device. The workspace and the cuBLAS handle are
+// shared, so kernels are called from one host thread at a time (the training loop's) and work
+// that uses the workspace is ordered by running on one stream.
 #pragma once
 
 #include <cublas_v2.h>

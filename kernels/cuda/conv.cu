@@ -7,9 +7,9 @@
 // atomics, deterministic), dW = dyt cols^T accumulated over the chunks.
 #include <algorithm>
 
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/conv.h"
-#include "kernels/cuda/gemm.h"
+#include "cuda/common.cuh"
+#include "cuda/conv.h"
+#include "cuda/gemm.h"
 
 namespace joule::kernels::cuda {
 
@@ -106,22 +106,22 @@ __global__ void bias_grad_kernel(float* db, const float* dy, int64_t N, int64_t 
 }
 
 void im2col(float* cols, const float* x, const Conv2dDims& d, int64_t n0, int64_t nb,
-            const Chunking& c) {
-  im2col_kernel<<<blocks_for(c.CK * nb * c.P), kThreads, 0, stream()>>>(cols, x, d, n0, nb);
+            const Chunking& c, cudaStream_t stream) {
+  im2col_kernel<<<blocks_for(c.CK * nb * c.P), kThreads, 0, stream>>>(cols, x, d, n0, nb);
   CUDA_CHECK_LAUNCH();
 }
 
 void to_rows(float* dyt, const float* dy, const Conv2dDims& d, int64_t n0, int64_t nb,
-             const Chunking& c) {
-  nchw_to_rows_kernel<<<blocks_for(nb * d.OC * c.P), kThreads, 0, stream()>>>(dyt, dy, d.OC, c.P,
-                                                                              n0, nb);
+             const Chunking& c, cudaStream_t stream) {
+  nchw_to_rows_kernel<<<blocks_for(nb * d.OC * c.P), kThreads, 0, stream>>>(dyt, dy, d.OC, c.P, n0,
+                                                                            nb);
   CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
 
 void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
-                    const Conv2dDims& d) {
+                    const Conv2dDims& d, cudaStream_t stream) {
   const Chunking c = chunking(d);
   if (d.N <= 0 || c.P <= 0 || d.OC <= 0) return;
   float* ws = chunk_workspace(d, c);
@@ -129,17 +129,18 @@ void conv2d_forward(float* y, const float* x, const float* w, const float* bias,
     const int64_t nb = std::min(c.max_samples, d.N - n0), Q = nb * c.P;
     float* cols = ws;
     float* yt = ws + c.CK * Q;
-    im2col(cols, x, d, n0, nb, c);
+    im2col(cols, x, d, n0, nb, c, stream);
     for (int64_t g = 0; g < d.G; ++g)
       gemm(false, false, c.OCg, Q, c.CKg, 1.f, w + g * c.OCg * c.CKg, c.CKg, cols + g * c.CKg * Q,
-           Q, 0.f, yt + g * c.OCg * Q, Q);
-    rows_to_nchw_kernel<<<blocks_for(nb * d.OC * c.P), kThreads, 0, stream()>>>(y, yt, bias, d.OC,
-                                                                                c.P, n0, nb);
+           Q, 0.f, yt + g * c.OCg * Q, Q, stream);
+    rows_to_nchw_kernel<<<blocks_for(nb * d.OC * c.P), kThreads, 0, stream>>>(y, yt, bias, d.OC,
+                                                                              c.P, n0, nb);
     CUDA_CHECK_LAUNCH();
   }
 }
 
-void conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dDims& d) {
+void conv2d_backward_input(float* dx, const float* dy, const float* w, const Conv2dDims& d,
+                           cudaStream_t stream) {
   const Chunking c = chunking(d);
   if (d.N <= 0) return;
   float* ws = chunk_workspace(d, c);
@@ -147,20 +148,20 @@ void conv2d_backward_input(float* dx, const float* dy, const float* w, const Con
     const int64_t nb = std::min(c.max_samples, d.N - n0), Q = nb * c.P;
     float* dcols = ws;
     float* dyt = ws + c.CK * Q;
-    to_rows(dyt, dy, d, n0, nb, c);
+    to_rows(dyt, dy, d, n0, nb, c, stream);
     for (int64_t g = 0; g < d.G; ++g)
       gemm(true, false, c.CKg, Q, c.OCg, 1.f, w + g * c.OCg * c.CKg, c.CKg, dyt + g * c.OCg * Q, Q,
-           0.f, dcols + g * c.CKg * Q, Q);
-    col2im_kernel<<<blocks_for(nb * d.C * d.H * d.W), kThreads, 0, stream()>>>(dx, dcols, d, n0,
-                                                                               nb);
+           0.f, dcols + g * c.CKg * Q, Q, stream);
+    col2im_kernel<<<blocks_for(nb * d.C * d.H * d.W), kThreads, 0, stream>>>(dx, dcols, d, n0, nb);
     CUDA_CHECK_LAUNCH();
   }
 }
 
-void conv2d_backward_weight(float* dw, const float* dy, const float* x, const Conv2dDims& d) {
+void conv2d_backward_weight(float* dw, const float* dy, const float* x, const Conv2dDims& d,
+                            cudaStream_t stream) {
   const Chunking c = chunking(d);
   if (d.N <= 0 || c.P <= 0) {
-    CUDA_CHECK(cudaMemsetAsync(dw, 0, sizeof(float) * d.OC * c.CKg, stream()));
+    CUDA_CHECK(cudaMemsetAsync(dw, 0, sizeof(float) * d.OC * c.CKg, stream));
     return;
   }
   float* ws = chunk_workspace(d, c);
@@ -168,17 +169,17 @@ void conv2d_backward_weight(float* dw, const float* dy, const float* x, const Co
     const int64_t nb = std::min(c.max_samples, d.N - n0), Q = nb * c.P;
     float* cols = ws;
     float* dyt = ws + c.CK * Q;
-    im2col(cols, x, d, n0, nb, c);
-    to_rows(dyt, dy, d, n0, nb, c);
+    im2col(cols, x, d, n0, nb, c, stream);
+    to_rows(dyt, dy, d, n0, nb, c, stream);
     for (int64_t g = 0; g < d.G; ++g)
       gemm(false, true, c.OCg, c.CKg, Q, 1.f, dyt + g * c.OCg * Q, Q, cols + g * c.CKg * Q, Q,
-           n0 == 0 ? 0.f : 1.f, dw + g * c.OCg * c.CKg, c.CKg);
+           n0 == 0 ? 0.f : 1.f, dw + g * c.OCg * c.CKg, c.CKg, stream);
   }
 }
 
-void conv2d_backward_bias(float* db, const float* dy, const Conv2dDims& d) {
+void conv2d_backward_bias(float* db, const float* dy, const Conv2dDims& d, cudaStream_t stream) {
   if (d.OC <= 0) return;
-  bias_grad_kernel<<<blocks_for(d.OC, 1), kThreads, 0, stream()>>>(db, dy, d.N, d.OC, d.OH * d.OW);
+  bias_grad_kernel<<<blocks_for(d.OC, 1), kThreads, 0, stream>>>(db, dy, d.N, d.OC, d.OH * d.OW);
   CUDA_CHECK_LAUNCH();
 }
 

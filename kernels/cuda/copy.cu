@@ -2,8 +2,8 @@
 // offset. Shapes and strides travel by value in the kernel's parameters.
 #include <string>
 
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/copy.h"
+#include "cuda/common.cuh"
+#include "cuda/copy.h"
 
 namespace joule::kernels::cuda {
 
@@ -66,15 +66,15 @@ __global__ void strided_scatter_kernel(float* dst, const float* src, Geometry g,
 }  // namespace
 
 void strided_copy(void* dst, const void* src, const int64_t* shape, const int64_t* src_strides,
-                  int64_t ndim, int64_t elem_size) {
+                  int64_t ndim, int64_t elem_size, cudaStream_t stream) {
   int64_t n = 0;
   const Geometry g = make_geometry(shape, src_strides, ndim, &n, "strided_copy");
   if (n <= 0) return;
   if (elem_size == 4) {
-    strided_copy_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(
+    strided_copy_kernel<<<blocks_for(n), kThreads, 0, stream>>>(
         static_cast<uint32_t*>(dst), static_cast<const uint32_t*>(src), g, n);
   } else if (elem_size == 8) {
-    strided_copy_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(
+    strided_copy_kernel<<<blocks_for(n), kThreads, 0, stream>>>(
         static_cast<uint64_t*>(dst), static_cast<const uint64_t*>(src), g, n);
   } else {
     const std::string what = "element size " + std::to_string(elem_size) + " (4 or 8 expected)";
@@ -84,11 +84,11 @@ void strided_copy(void* dst, const void* src, const int64_t* shape, const int64_
 }
 
 void strided_scatter(float* dst, const int64_t* dst_strides, const float* src, const int64_t* shape,
-                     int64_t ndim, bool accumulate) {
+                     int64_t ndim, bool accumulate, cudaStream_t stream) {
   int64_t n = 0;
   const Geometry g = make_geometry(shape, dst_strides, ndim, &n, "strided_scatter");
   if (n <= 0) return;
-  strided_scatter_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(dst, src, g, n, accumulate);
+  strided_scatter_kernel<<<blocks_for(n), kThreads, 0, stream>>>(dst, src, g, n, accumulate);
   CUDA_CHECK_LAUNCH();
 }
 

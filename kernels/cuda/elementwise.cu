@@ -1,6 +1,6 @@
 // Elementwise kernels: one grid-stride loop each.
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/elementwise.h"
+#include "cuda/common.cuh"
+#include "cuda/elementwise.h"
 
 namespace joule::kernels::cuda {
 
@@ -33,16 +33,16 @@ __global__ void row_kernel(float* y, const float* a, const float* row, int64_t M
 }
 
 template <class Op>
-void binary(float* y, const float* a, const float* b, int64_t n) {
+void binary(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  binary_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, a, b, n, Op{});
+  binary_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, a, b, n, Op{});
   CUDA_CHECK_LAUNCH();
 }
 
 template <class Op>
-void rows(float* y, const float* a, const float* row, int64_t M, int64_t N) {
+void rows(float* y, const float* a, const float* row, int64_t M, int64_t N, cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  row_kernel<<<blocks_for(M * N), kThreads, 0, stream()>>>(y, a, row, M, N, Op{});
+  row_kernel<<<blocks_for(M * N), kThreads, 0, stream>>>(y, a, row, M, N, Op{});
   CUDA_CHECK_LAUNCH();
 }
 
@@ -72,57 +72,69 @@ __global__ void log_kernel(float* y, const float* x, int64_t n) {
 
 }  // namespace
 
-void add(float* y, const float* a, const float* b, int64_t n) { binary<Add>(y, a, b, n); }
-void sub(float* y, const float* a, const float* b, int64_t n) { binary<Sub>(y, a, b, n); }
-void mul(float* y, const float* a, const float* b, int64_t n) { binary<Mul>(y, a, b, n); }
-void div(float* y, const float* a, const float* b, int64_t n) { binary<Div>(y, a, b, n); }
-
-void add_row(float* y, const float* a, const float* row, int64_t M, int64_t N) {
-  rows<Add>(y, a, row, M, N);
+void add(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream) {
+  binary<Add>(y, a, b, n, stream);
 }
-void sub_row(float* y, const float* a, const float* row, int64_t M, int64_t N) {
-  rows<Sub>(y, a, row, M, N);
+void sub(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream) {
+  binary<Sub>(y, a, b, n, stream);
 }
-void mul_row(float* y, const float* a, const float* row, int64_t M, int64_t N) {
-  rows<Mul>(y, a, row, M, N);
+void mul(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream) {
+  binary<Mul>(y, a, b, n, stream);
 }
-void div_row(float* y, const float* a, const float* row, int64_t M, int64_t N) {
-  rows<Div>(y, a, row, M, N);
+void div(float* y, const float* a, const float* b, int64_t n, cudaStream_t stream) {
+  binary<Div>(y, a, b, n, stream);
 }
 
-void affine(float* y, const float* a, float s, float t, int64_t n) {
+void add_row(float* y, const float* a, const float* row, int64_t M, int64_t N,
+             cudaStream_t stream) {
+  rows<Add>(y, a, row, M, N, stream);
+}
+void sub_row(float* y, const float* a, const float* row, int64_t M, int64_t N,
+             cudaStream_t stream) {
+  rows<Sub>(y, a, row, M, N, stream);
+}
+void mul_row(float* y, const float* a, const float* row, int64_t M, int64_t N,
+             cudaStream_t stream) {
+  rows<Mul>(y, a, row, M, N, stream);
+}
+void div_row(float* y, const float* a, const float* row, int64_t M, int64_t N,
+             cudaStream_t stream) {
+  rows<Div>(y, a, row, M, N, stream);
+}
+
+void affine(float* y, const float* a, float s, float t, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  affine_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, a, s, t, n);
+  affine_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, a, s, t, n);
   CUDA_CHECK_LAUNCH();
 }
 
-void axpy(float* y, const float* x, float alpha, int64_t n) {
+void axpy(float* y, const float* x, float alpha, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  axpy_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, x, alpha, n);
+  axpy_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, x, alpha, n);
   CUDA_CHECK_LAUNCH();
 }
 
-void fill(float* y, float value, int64_t n) {
+void fill(float* y, float value, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  fill_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, value, n);
+  fill_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, value, n);
   CUDA_CHECK_LAUNCH();
 }
 
-void fill_rows(float* y, const float* row, int64_t M, int64_t N) {
+void fill_rows(float* y, const float* row, int64_t M, int64_t N, cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  fill_rows_kernel<<<blocks_for(M * N), kThreads, 0, stream()>>>(y, row, M, N);
+  fill_rows_kernel<<<blocks_for(M * N), kThreads, 0, stream>>>(y, row, M, N);
   CUDA_CHECK_LAUNCH();
 }
 
-void exp(float* y, const float* x, int64_t n) {
+void exp(float* y, const float* x, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  exp_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, x, n);
+  exp_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, x, n);
   CUDA_CHECK_LAUNCH();
 }
 
-void log(float* y, const float* x, int64_t n) {
+void log(float* y, const float* x, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  log_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, x, n);
+  log_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, x, n);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -2,8 +2,8 @@
 // the backward sums (in double, as the reference), elementwise kernels for the rest.
 #include <cmath>
 
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/norm.h"
+#include "cuda/common.cuh"
+#include "cuda/norm.h"
 
 namespace joule::kernels::cuda {
 
@@ -103,43 +103,45 @@ __global__ void update_running_kernel(float* running_mean, float* running_var, c
 
 }  // namespace
 
-void batch_norm_stats(float* mean, float* var, const float* x, int64_t N, int64_t C, int64_t S) {
+void batch_norm_stats(float* mean, float* var, const float* x, int64_t N, int64_t C, int64_t S,
+                      cudaStream_t stream) {
   if (C <= 0) return;
-  stats_kernel<<<blocks_for(C, 1), kThreads, 0, stream()>>>(mean, var, x, N, C, S);
+  stats_kernel<<<blocks_for(C, 1), kThreads, 0, stream>>>(mean, var, x, N, C, S);
   CUDA_CHECK_LAUNCH();
 }
 
 void batch_norm_forward(float* y, const float* x, const float* mean, const float* var,
                         const float* weight, const float* bias, double eps, int64_t N, int64_t C,
-                        int64_t S) {
+                        int64_t S, cudaStream_t stream) {
   const int64_t n = N * C * S;
   if (n <= 0) return;
-  forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, x, mean, var, weight, bias, eps, N, C,
-                                                           S);
+  forward_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, x, mean, var, weight, bias, eps, N, C,
+                                                         S);
   CUDA_CHECK_LAUNCH();
 }
 
 void batch_norm_backward(float* dx, float* dweight, float* dbias, const float* dy, const float* x,
                          const float* mean, const float* var, const float* weight, double eps,
-                         bool batch_stats, int64_t N, int64_t C, int64_t S) {
+                         bool batch_stats, int64_t N, int64_t C, int64_t S, cudaStream_t stream) {
   if (C <= 0) return;
   auto* sums = static_cast<double*>(context().workspace(sizeof(double) * 2 * C));
-  backward_sums_kernel<<<blocks_for(C, 1), kThreads, 0, stream()>>>(sums, dweight, dbias, dy, x,
-                                                                    mean, var, eps, N, C, S);
+  backward_sums_kernel<<<blocks_for(C, 1), kThreads, 0, stream>>>(sums, dweight, dbias, dy, x, mean,
+                                                                  var, eps, N, C, S);
   CUDA_CHECK_LAUNCH();
   const int64_t n = N * C * S;
   if (!dx || n <= 0) return;
-  backward_input_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(
-      dx, sums, dy, x, mean, var, weight, eps, batch_stats, N, C, S);
+  backward_input_kernel<<<blocks_for(n), kThreads, 0, stream>>>(dx, sums, dy, x, mean, var, weight,
+                                                                eps, batch_stats, N, C, S);
   CUDA_CHECK_LAUNCH();
 }
 
 void batch_norm_update_running(float* running_mean, float* running_var, const float* mean,
-                               const float* var, double momentum, int64_t count, int64_t C) {
+                               const float* var, double momentum, int64_t count, int64_t C,
+                               cudaStream_t stream) {
   if (C <= 0) return;
   const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
-  update_running_kernel<<<blocks_for(C), kThreads, 0, stream()>>>(running_mean, running_var, mean,
-                                                                  var, momentum, unbias, C);
+  update_running_kernel<<<blocks_for(C), kThreads, 0, stream>>>(running_mean, running_var, mean,
+                                                                var, momentum, unbias, C);
   CUDA_CHECK_LAUNCH();
 }
 

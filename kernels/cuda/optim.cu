@@ -1,8 +1,8 @@
 // Fused optimizer updates: one pass over each parameter, formulas as kernels/optim.inc.
 #include <cmath>
 
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/optim.h"
+#include "cuda/common.cuh"
+#include "cuda/optim.h"
 
 namespace joule::kernels::cuda {
 
@@ -46,20 +46,21 @@ __global__ void adam_kernel(float* w, const float* g, float* m, float* v, int64_
 }  // namespace
 
 void sgd_step(float* w, const float* g, float* buf, int64_t n, float lr, float momentum,
-              float dampening, float weight_decay, bool nesterov, bool first) {
+              float dampening, float weight_decay, bool nesterov, bool first, cudaStream_t stream) {
   if (n <= 0) return;
-  sgd_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(w, g, buf, n, lr, momentum, dampening,
-                                                       weight_decay, nesterov, first);
+  sgd_kernel<<<blocks_for(n), kThreads, 0, stream>>>(w, g, buf, n, lr, momentum, dampening,
+                                                     weight_decay, nesterov, first);
   CUDA_CHECK_LAUNCH();
 }
 
 void adam_step(float* w, const float* g, float* m, float* v, int64_t n, float lr, float beta1,
-               float beta2, float eps, float weight_decay, bool decoupled, int64_t t) {
+               float beta2, float eps, float weight_decay, bool decoupled, int64_t t,
+               cudaStream_t stream) {
   if (n <= 0) return;
   const double bc1 = 1.0 - std::pow(static_cast<double>(beta1), static_cast<double>(t));
   const double bc2 = 1.0 - std::pow(static_cast<double>(beta2), static_cast<double>(t));
-  adam_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(w, g, m, v, n, lr, beta1, beta2, eps,
-                                                        weight_decay, decoupled, bc1, bc2);
+  adam_kernel<<<blocks_for(n), kThreads, 0, stream>>>(w, g, m, v, n, lr, beta1, beta2, eps,
+                                                      weight_decay, decoupled, bc1, bc2);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -1,9 +1,15 @@
-// CUDA kernels: signatures in kernels/optim.inc. Pointers are device pointers; the work is queued
-// on context().stream() (see kernels/cuda/context.h).
+// CUDA kernels: signatures in kernels/optim.inc. Pointers are device pointers; the work is
+// queued on `stream`, their last argument.
 #pragma once
+
+#include <cuda_runtime.h>
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::cuda {
-#include "kernels/optim.inc"
+#define JOULE_KERNEL_STREAM , cudaStream_t stream
+#include "optim.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::cuda

@@ -1,7 +1,7 @@
 // 2-D pooling: one thread per output in the forward pass; in the backward pass one thread per
 // input element, gathering from the windows that contain it (no atomics, deterministic).
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/pool.h"
+#include "cuda/common.cuh"
+#include "cuda/pool.h"
 
 namespace joule::kernels::cuda {
 
@@ -85,31 +85,33 @@ __global__ void avg_pool_backward_kernel(float* dx, const float* dy, Pool2dDims 
 
 }  // namespace
 
-void max_pool2d_forward(float* y, int64_t* idx, const float* x, const Pool2dDims& d) {
+void max_pool2d_forward(float* y, int64_t* idx, const float* x, const Pool2dDims& d,
+                        cudaStream_t stream) {
   const int64_t n = d.N * d.C * d.OH * d.OW;
   if (n <= 0) return;
-  max_pool_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, idx, x, d);
+  max_pool_forward_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, idx, x, d);
   CUDA_CHECK_LAUNCH();
 }
 
-void max_pool2d_backward(float* dx, const float* dy, const int64_t* idx, const Pool2dDims& d) {
+void max_pool2d_backward(float* dx, const float* dy, const int64_t* idx, const Pool2dDims& d,
+                         cudaStream_t stream) {
   const int64_t n = d.N * d.C * d.H * d.W;
   if (n <= 0) return;
-  max_pool_backward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(dx, dy, idx, d);
+  max_pool_backward_kernel<<<blocks_for(n), kThreads, 0, stream>>>(dx, dy, idx, d);
   CUDA_CHECK_LAUNCH();
 }
 
-void avg_pool2d_forward(float* y, const float* x, const Pool2dDims& d) {
+void avg_pool2d_forward(float* y, const float* x, const Pool2dDims& d, cudaStream_t stream) {
   const int64_t n = d.N * d.C * d.OH * d.OW;
   if (n <= 0) return;
-  avg_pool_forward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(y, x, d);
+  avg_pool_forward_kernel<<<blocks_for(n), kThreads, 0, stream>>>(y, x, d);
   CUDA_CHECK_LAUNCH();
 }
 
-void avg_pool2d_backward(float* dx, const float* dy, const Pool2dDims& d) {
+void avg_pool2d_backward(float* dx, const float* dy, const Pool2dDims& d, cudaStream_t stream) {
   const int64_t n = d.N * d.C * d.H * d.W;
   if (n <= 0) return;
-  avg_pool_backward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(dx, dy, d);
+  avg_pool_backward_kernel<<<blocks_for(n), kThreads, 0, stream>>>(dx, dy, d);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -1,7 +1,7 @@
 // Reductions, accumulated in double like the reference: block sums for whole arrays and for
 // rows, one thread per output column when the reduced dimension has a stride.
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/reduce.h"
+#include "cuda/common.cuh"
+#include "cuda/reduce.h"
 
 namespace joule::kernels::cuda {
 
@@ -61,48 +61,37 @@ __global__ void argmax_rows_kernel(int64_t* idx, const float* x, int64_t M, int6
 
 }  // namespace
 
-void sum_async(float* out, const float* x, int64_t n) {
+void sum(float* out, const float* x, int64_t n, cudaStream_t stream) {
   if (n <= 0) {
-    CUDA_CHECK(cudaMemsetAsync(out, 0, sizeof(float), stream()));
+    CUDA_CHECK(cudaMemsetAsync(out, 0, sizeof(float), stream));
     return;
   }
   const int blocks = static_cast<int>(std::min<unsigned>(blocks_for(n), kSumBlocks));
   auto* partial = static_cast<double*>(context().workspace(sizeof(double) * kSumBlocks));
-  partial_sum_kernel<<<blocks, kThreads, 0, stream()>>>(partial, x, n);
+  partial_sum_kernel<<<blocks, kThreads, 0, stream>>>(partial, x, n);
   CUDA_CHECK_LAUNCH();
-  finish_sum_kernel<<<1, kThreads, 0, stream()>>>(out, partial, blocks);
+  finish_sum_kernel<<<1, kThreads, 0, stream>>>(out, partial, blocks);
   CUDA_CHECK_LAUNCH();
 }
 
-float sum(const float* x, int64_t n) {
-  // the result goes behind the partial sums in the workspace
-  Context& ctx = context();
-  auto* ws = static_cast<char*>(ctx.workspace(sizeof(double) * kSumBlocks + sizeof(float)));
-  float* out = reinterpret_cast<float*>(ws + sizeof(double) * kSumBlocks);
-  sum_async(out, x, n);
-  float host = 0;
-  CUDA_CHECK(cudaMemcpyAsync(&host, out, sizeof(float), cudaMemcpyDeviceToHost, ctx.stream()));
-  ctx.synchronize();
-  return host;
-}
-
-void sum_dim(float* y, const float* x, int64_t outer, int64_t D, int64_t inner) {
+void sum_dim(float* y, const float* x, int64_t outer, int64_t D, int64_t inner,
+             cudaStream_t stream) {
   if (outer <= 0 || inner <= 0) return;
   if (D <= 0) {
-    CUDA_CHECK(cudaMemsetAsync(y, 0, sizeof(float) * outer * inner, stream()));
+    CUDA_CHECK(cudaMemsetAsync(y, 0, sizeof(float) * outer * inner, stream));
     return;
   }
   if (inner == 1 && D >= 64) {  // long rows: a block each
-    sum_rows_kernel<<<blocks_for(outer, 1), kThreads, 0, stream()>>>(y, x, outer, D);
+    sum_rows_kernel<<<blocks_for(outer, 1), kThreads, 0, stream>>>(y, x, outer, D);
   } else {
-    sum_middle_kernel<<<blocks_for(outer * inner), kThreads, 0, stream()>>>(y, x, outer, D, inner);
+    sum_middle_kernel<<<blocks_for(outer * inner), kThreads, 0, stream>>>(y, x, outer, D, inner);
   }
   CUDA_CHECK_LAUNCH();
 }
 
-void argmax_rows(int64_t* idx, const float* x, int64_t M, int64_t N) {
+void argmax_rows(int64_t* idx, const float* x, int64_t M, int64_t N, cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  argmax_rows_kernel<<<blocks_for(M), kThreads, 0, stream()>>>(idx, x, M, N);
+  argmax_rows_kernel<<<blocks_for(M), kThreads, 0, stream>>>(idx, x, M, N);
   CUDA_CHECK_LAUNCH();
 }
 

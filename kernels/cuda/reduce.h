@@ -1,12 +1,15 @@
 // CUDA kernels: signatures in kernels/reduce.inc. Pointers are device pointers; the work is
-// queued on context().stream() (see kernels/cuda/context.h); sum() waits for its result.
+// queued on `stream`, their last argument.
 #pragma once
+
+#include <cuda_runtime.h>
 
 #include <cstdint>
 
-namespace joule::kernels::cuda {
-#include "kernels/reduce.inc"
+#include "types.h"
 
-// As sum(), without waiting: the sum of x (n) is written to out (device, one float).
-void sum_async(float* out, const float* x, int64_t n);
+namespace joule::kernels::cuda {
+#define JOULE_KERNEL_STREAM , cudaStream_t stream
+#include "reduce.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::cuda

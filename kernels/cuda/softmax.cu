@@ -1,7 +1,7 @@
 // Row-wise softmax, log-softmax, the fused cross-entropy and the MSE loss. One warp per row
 // (rows are short: class scores), sums in double as the reference.
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/softmax.h"
+#include "cuda/common.cuh"
+#include "cuda/softmax.h"
 
 namespace joule::kernels::cuda {
 
@@ -134,110 +134,78 @@ __global__ void mse_backward_kernel(float* da, const float* a, const float* b,
 }
 
 template <class Kernel>
-void rows(Kernel kernel, float* out, const float* in1, const float* in2, int64_t M, int64_t N) {
+void rows(Kernel kernel, float* out, const float* in1, const float* in2, int64_t M, int64_t N,
+          cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  kernel<<<row_blocks(M), kThreads, 0, stream()>>>(out, in1, in2, M, N);
+  kernel<<<row_blocks(M), kThreads, 0, stream>>>(out, in1, in2, M, N);
   CUDA_CHECK_LAUNCH();
-}
-
-// Copies one device float to the host, waiting for it.
-float read_back(const float* device_value) {
-  float host = 0;
-  CUDA_CHECK(cudaMemcpyAsync(&host, device_value, sizeof(float), cudaMemcpyDeviceToHost, stream()));
-  context().synchronize();
-  return host;
 }
 
 }  // namespace
 
-void softmax_forward(float* y, const float* x, int64_t M, int64_t N) {
+void softmax_forward(float* y, const float* x, int64_t M, int64_t N, cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  softmax_forward_kernel<<<row_blocks(M), kThreads, 0, stream()>>>(y, x, M, N);
+  softmax_forward_kernel<<<row_blocks(M), kThreads, 0, stream>>>(y, x, M, N);
   CUDA_CHECK_LAUNCH();
 }
-void softmax_backward(float* dx, const float* dy, const float* y, int64_t M, int64_t N) {
-  rows(softmax_backward_kernel, dx, dy, y, M, N);
+void softmax_backward(float* dx, const float* dy, const float* y, int64_t M, int64_t N,
+                      cudaStream_t stream) {
+  rows(softmax_backward_kernel, dx, dy, y, M, N, stream);
 }
-void log_softmax_forward(float* y, const float* x, int64_t M, int64_t N) {
+void log_softmax_forward(float* y, const float* x, int64_t M, int64_t N, cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  log_softmax_forward_kernel<<<row_blocks(M), kThreads, 0, stream()>>>(y, x, M, N);
+  log_softmax_forward_kernel<<<row_blocks(M), kThreads, 0, stream>>>(y, x, M, N);
   CUDA_CHECK_LAUNCH();
 }
-void log_softmax_backward(float* dx, const float* dy, const float* y, int64_t M, int64_t N) {
-  rows(log_softmax_backward_kernel, dx, dy, y, M, N);
+void log_softmax_backward(float* dx, const float* dy, const float* y, int64_t M, int64_t N,
+                          cudaStream_t stream) {
+  rows(log_softmax_backward_kernel, dx, dy, y, M, N, stream);
 }
 
-void cross_entropy_forward_async(float* loss, int64_t* first_bad, float* probs, const float* logits,
-                                 const int64_t* labels, int64_t M, int64_t N) {
-  init_first_bad_kernel<<<1, 1, 0, stream()>>>(first_bad, M);
+void cross_entropy_forward(float* loss, int64_t* first_bad, float* probs, const float* logits,
+                           const int64_t* labels, int64_t M, int64_t N, cudaStream_t stream) {
+  init_first_bad_kernel<<<1, 1, 0, stream>>>(first_bad, M);
   CUDA_CHECK_LAUNCH();
   if (M <= 0) {
-    CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream()));
+    CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream));
     return;
   }
   auto* row_loss = static_cast<double*>(context().workspace(sizeof(double) * M));
-  cross_entropy_rows_kernel<<<row_blocks(M), kThreads, 0, stream()>>>(row_loss, first_bad, probs,
-                                                                      logits, labels, M, N);
+  cross_entropy_rows_kernel<<<row_blocks(M), kThreads, 0, stream>>>(row_loss, first_bad, probs,
+                                                                    logits, labels, M, N);
   CUDA_CHECK_LAUNCH();
-  mean_kernel<<<1, kThreads, 0, stream()>>>(loss, row_loss, M);
+  mean_kernel<<<1, kThreads, 0, stream>>>(loss, row_loss, M);
   CUDA_CHECK_LAUNCH();
 }
 
-float cross_entropy_forward(float* probs, const float* logits, const int64_t* labels, int64_t M,
-                            int64_t N) {
-  // loss and first_bad live after the per-row losses in the workspace
-  const size_t rows_bytes = sizeof(double) * static_cast<size_t>(M > 0 ? M : 1);
-  auto* ws = static_cast<char*>(context().workspace(rows_bytes + 2 * sizeof(int64_t)));
-  auto* first_bad = reinterpret_cast<int64_t*>(ws + rows_bytes);
-  auto* loss = reinterpret_cast<float*>(ws + rows_bytes + sizeof(int64_t));
-  cross_entropy_forward_async(loss, first_bad, probs, logits, labels, M, N);
-  return read_back(loss);
-}
-
-void cross_entropy_backward_async(float* dlogits, const float* probs, const int64_t* labels,
-                                  const float* upstream, float scale, int64_t M, int64_t N) {
+void cross_entropy_backward(float* dlogits, const float* probs, const int64_t* labels,
+                            const float* upstream, float scale, int64_t M, int64_t N,
+                            cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
-  cross_entropy_backward_kernel<<<blocks_for(M * N), kThreads, 0, stream()>>>(
-      dlogits, probs, labels, upstream, scale, M, N);
+  cross_entropy_backward_kernel<<<blocks_for(M * N), kThreads, 0, stream>>>(dlogits, probs, labels,
+                                                                            upstream, scale, M, N);
   CUDA_CHECK_LAUNCH();
 }
 
-void cross_entropy_backward(float* dlogits, const float* probs, const int64_t* labels, float scale,
-                            int64_t M, int64_t N) {
-  cross_entropy_backward_async(dlogits, probs, labels, nullptr, scale, M, N);
-}
-
-void mse_forward_async(float* loss, const float* a, const float* b, int64_t n) {
+void mse_forward(float* loss, const float* a, const float* b, int64_t n, cudaStream_t stream) {
   if (n <= 0) {
-    CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream()));
+    CUDA_CHECK(cudaMemsetAsync(loss, 0, sizeof(float), stream));
     return;
   }
   constexpr int kMaxBlocks = 256;
   const int blocks = static_cast<int>(std::min<unsigned>(blocks_for(n), kMaxBlocks));
   auto* partial = static_cast<double*>(context().workspace(sizeof(double) * kMaxBlocks));
-  squared_diff_kernel<<<blocks, kThreads, 0, stream()>>>(partial, a, b, n);
+  squared_diff_kernel<<<blocks, kThreads, 0, stream>>>(partial, a, b, n);
   CUDA_CHECK_LAUNCH();
-  finish_mean_kernel<<<1, kThreads, 0, stream()>>>(loss, partial, blocks, n);
+  finish_mean_kernel<<<1, kThreads, 0, stream>>>(loss, partial, blocks, n);
   CUDA_CHECK_LAUNCH();
 }
 
-float mse_forward(const float* a, const float* b, int64_t n) {
-  constexpr size_t kPartialBytes = sizeof(double) * 256;
-  auto* ws = static_cast<char*>(context().workspace(kPartialBytes + sizeof(double)));
-  auto* loss = reinterpret_cast<float*>(ws + kPartialBytes);
-  mse_forward_async(loss, a, b, n);
-  return read_back(loss);
-}
-
-void mse_backward_async(float* da, const float* a, const float* b, const float* upstream,
-                        float scale, int64_t n) {
+void mse_backward(float* da, const float* a, const float* b, const float* upstream, float scale,
+                  int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
-  mse_backward_kernel<<<blocks_for(n), kThreads, 0, stream()>>>(da, a, b, upstream, scale, n);
+  mse_backward_kernel<<<blocks_for(n), kThreads, 0, stream>>>(da, a, b, upstream, scale, n);
   CUDA_CHECK_LAUNCH();
-}
-
-void mse_backward(float* da, const float* a, const float* b, float scale, int64_t n) {
-  mse_backward_async(da, a, b, nullptr, scale, n);
 }
 
 }  // namespace joule::kernels::cuda

@@ -3,8 +3,8 @@
 // permutation of the CSR values), every kernel is a gather (deterministic, no atomics), and the
 // batch of activations is small. One warp per output row (or input column) walks the stored
 // entries with its 32 lanes, so that neighbouring lanes read neighbouring columns of x.
-#include "kernels/cuda/common.cuh"
-#include "kernels/cuda/sparse.h"
+#include "cuda/common.cuh"
+#include "cuda/sparse.h"
 
 namespace joule::kernels::cuda {
 
@@ -65,27 +65,29 @@ unsigned warp_blocks(int64_t rows) { return blocks_for(rows, kWarps); }
 }  // namespace
 
 void spmm_forward(float* y, const float* x, const int64_t* row_ptr, const int64_t* col,
-                  const float* val, const float* bias, int64_t B, int64_t IN, int64_t OUT) {
+                  const float* val, const float* bias, int64_t B, int64_t IN, int64_t OUT,
+                  cudaStream_t stream) {
   if (B <= 0 || OUT <= 0) return;
-  spmm_forward_kernel<<<warp_blocks(OUT), kThreads, 0, stream()>>>(y, x, row_ptr, col, val, bias, B,
-                                                                   IN, OUT);
+  spmm_forward_kernel<<<warp_blocks(OUT), kThreads, 0, stream>>>(y, x, row_ptr, col, val, bias, B,
+                                                                 IN, OUT);
   CUDA_CHECK_LAUNCH();
 }
 
 void spmm_backward_input(float* dx, const float* dy, const int64_t* col_ptr, const int64_t* row,
-                         const int64_t* perm, const float* val, int64_t B, int64_t IN,
-                         int64_t OUT) {
+                         const int64_t* perm, const float* val, int64_t B, int64_t IN, int64_t OUT,
+                         cudaStream_t stream) {
   if (B <= 0 || IN <= 0) return;
-  spmm_backward_input_kernel<<<warp_blocks(IN), kThreads, 0, stream()>>>(dx, dy, col_ptr, row, perm,
-                                                                         val, B, IN, OUT);
+  spmm_backward_input_kernel<<<warp_blocks(IN), kThreads, 0, stream>>>(dx, dy, col_ptr, row, perm,
+                                                                       val, B, IN, OUT);
   CUDA_CHECK_LAUNCH();
 }
 
 void spmm_backward_weight(float* dval, const float* dy, const float* x, const int64_t* row_ptr,
-                          const int64_t* col, int64_t B, int64_t IN, int64_t OUT, bool accumulate) {
+                          const int64_t* col, int64_t B, int64_t IN, int64_t OUT, bool accumulate,
+                          cudaStream_t stream) {
   if (OUT <= 0) return;
-  spmm_backward_weight_kernel<<<warp_blocks(OUT), kThreads, 0, stream()>>>(
-      dval, dy, x, row_ptr, col, B, IN, OUT, accumulate);
+  spmm_backward_weight_kernel<<<warp_blocks(OUT), kThreads, 0, stream>>>(dval, dy, x, row_ptr, col,
+                                                                         B, IN, OUT, accumulate);
   CUDA_CHECK_LAUNCH();
 }
 

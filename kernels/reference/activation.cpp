@@ -1,4 +1,4 @@
-#include "kernels/reference/activation.h"
+#include "reference/activation.h"
 
 #include <cmath>
 

@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::ref {
-#include "kernels/activation.inc"
+#define JOULE_KERNEL_STREAM
+#include "activation.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::ref

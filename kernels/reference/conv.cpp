@@ -1,6 +1,6 @@
 // The direct convolution, one output (or input, or weight) element at a time, summed in double:
 // the ground truth for the im2col + GEMM kernels in kernels/cpu/conv.cpp.
-#include "kernels/reference/conv.h"
+#include "reference/conv.h"
 
 namespace joule::kernels::ref {
 

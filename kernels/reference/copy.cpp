@@ -1,4 +1,4 @@
-#include "kernels/reference/copy.h"
+#include "reference/copy.h"
 
 #include <cstring>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "kernels/reference/elementwise.h"
+#include "reference/elementwise.h"
 
 #include <cmath>
 

@@ -1,4 +1,4 @@
-#include "kernels/reference/gemm.h"
+#include "reference/gemm.h"
 
 namespace joule::kernels::ref {
 

@@ -1,5 +1,5 @@
 // Batch normalization from the formulas in kernels/norm.inc, in double, one channel at a time.
-#include "kernels/reference/norm.h"
+#include "reference/norm.h"
 
 #include <cmath>
 #include <vector>

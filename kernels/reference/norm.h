@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::ref {
-#include "kernels/norm.inc"
+#define JOULE_KERNEL_STREAM
+#include "norm.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::ref

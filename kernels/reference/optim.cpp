@@ -1,4 +1,4 @@
-#include "kernels/reference/optim.h"
+#include "reference/optim.h"
 
 #include <cmath>
 

@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::ref {
-#include "kernels/optim.inc"
+#define JOULE_KERNEL_STREAM
+#include "optim.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::ref

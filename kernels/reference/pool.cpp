@@ -1,5 +1,5 @@
 // Pooling window by window, straight from the definitions.
-#include "kernels/reference/pool.h"
+#include "reference/pool.h"
 
 #include <cmath>
 

@@ -1,6 +1,6 @@
 // Naive quantized kernels: the arithmetic of kernels/quant.inc written out one element at a time,
 // the ground truth the fast kernels must equal to the byte.
-#include "kernels/reference/quant.h"
+#include "reference/quant.h"
 
 #include <algorithm>
 #include <cmath>

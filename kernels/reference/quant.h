@@ -3,9 +3,10 @@
 
 #include <cstdint>
 
-#include "kernels/reference/conv.h"
-#include "kernels/reference/pool.h"
+#include "types.h"
 
 namespace joule::kernels::ref {
-#include "kernels/quant.inc"
+#define JOULE_KERNEL_STREAM
+#include "quant.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::ref

@@ -1,11 +1,11 @@
-#include "kernels/reference/reduce.h"
+#include "reference/reduce.h"
 
 namespace joule::kernels::ref {
 
-float sum(const float* x, int64_t n) {
+void sum(float* out, const float* x, int64_t n) {
   double s = 0;
   for (int64_t i = 0; i < n; ++i) s += x[i];
-  return static_cast<float>(s);
+  *out = static_cast<float>(s);
 }
 
 void sum_dim(float* y, const float* x, int64_t outer, int64_t D, int64_t inner) {

@@ -1,4 +1,4 @@
-#include "kernels/reference/softmax.h"
+#include "reference/softmax.h"
 
 #include <cmath>
 
@@ -47,33 +47,39 @@ void log_softmax_backward(float* dx, const float* dy, const float* y, int64_t M,
   }
 }
 
-float cross_entropy_forward(float* probs, const float* logits, const int64_t* labels, int64_t M,
-                            int64_t N) {
+void cross_entropy_forward(float* loss, int64_t* first_bad, float* probs, const float* logits,
+                           const int64_t* labels, int64_t M, int64_t N) {
   double total = 0;
+  *first_bad = M;
   for (int64_t i = 0; i < M; ++i) {
     const double lse = log_sum_exp(logits + i * N, N);
     for (int64_t j = 0; j < N; ++j)
       probs[i * N + j] = static_cast<float>(std::exp(logits[i * N + j] - lse));
-    total += lse - logits[i * N + labels[i]];
+    const int64_t y = labels[i];
+    if (y >= 0 && y < N) total += lse - logits[i * N + y];
+    else if (*first_bad == M) *first_bad = i;
   }
-  return static_cast<float>(total / static_cast<double>(M));
+  *loss = static_cast<float>(total / static_cast<double>(M));
 }
 
 void cross_entropy_backward(float* dlogits, const float* probs, const int64_t* labels,
-                            float scale, int64_t M, int64_t N) {
+                            const float* upstream, float scale, int64_t M, int64_t N) {
+  const float s = upstream ? *upstream * scale : scale;
   for (int64_t i = 0; i < M; ++i)
     for (int64_t j = 0; j < N; ++j)
-      dlogits[i * N + j] = (probs[i * N + j] - (j == labels[i] ? 1.f : 0.f)) * scale;
+      dlogits[i * N + j] = (probs[i * N + j] - (j == labels[i] ? 1.f : 0.f)) * s;
 }
 
-float mse_forward(const float* a, const float* b, int64_t n) {
+void mse_forward(float* loss, const float* a, const float* b, int64_t n) {
   double s = 0;
   for (int64_t i = 0; i < n; ++i) s += static_cast<double>(a[i] - b[i]) * (a[i] - b[i]);
-  return static_cast<float>(s / static_cast<double>(n));
+  *loss = static_cast<float>(s / static_cast<double>(n));
 }
 
-void mse_backward(float* da, const float* a, const float* b, float scale, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) da[i] = 2.f * (a[i] - b[i]) * scale;
+void mse_backward(float* da, const float* a, const float* b, const float* upstream, float scale,
+                  int64_t n) {
+  const float s = upstream ? *upstream * scale : scale;
+  for (int64_t i = 0; i < n; ++i) da[i] = 2.f * (a[i] - b[i]) * s;
 }
 
 }  // namespace joule::kernels::ref

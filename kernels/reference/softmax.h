@@ -3,6 +3,10 @@
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::ref {
-#include "kernels/softmax.inc"
+#define JOULE_KERNEL_STREAM
+#include "softmax.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::ref

@@ -1,6 +1,6 @@
 // Naive sparse-weight kernels: one thread, the formulas of kernels/sparse.inc written out as
 // loops, sums in double. The ground truth kernels/cpu/sparse.cpp is tested against.
-#include "kernels/reference/sparse.h"
+#include "reference/sparse.h"
 
 namespace joule::kernels::ref {
 

@@ -1,8 +1,13 @@
-// Naive single-thread reference kernels (the ground truth for tests): signatures in kernels/sparse.inc.
+// Naive single-thread reference kernels (the ground truth for tests): signatures in
+// kernels/sparse.inc.
 #pragma once
 
 #include <cstdint>
 
+#include "types.h"
+
 namespace joule::kernels::ref {
-#include "kernels/sparse.inc"
+#define JOULE_KERNEL_STREAM
+#include "sparse.inc"
+#undef JOULE_KERNEL_STREAM
 }  // namespace joule::kernels::ref

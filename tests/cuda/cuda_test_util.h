@@ -11,6 +11,10 @@
 #include "joule/core/cuda_backend.h"
 #include "joule/core/tensor.h"
 
+#ifdef JOULE_WITH_CUDA
+#include "kernels/cuda/context.h"
+#endif
+
 // First statement of every test that needs a GPU.
 #define JOULE_REQUIRE_CUDA()                                                    \
   do {                                                                          \
@@ -36,5 +40,11 @@ inline std::vector<float> host(const Tensor& t) { return t.to_vector<float>(); }
 inline std::vector<int64_t> host_i64(const Tensor& t) { return t.to_vector<int64_t>(); }
 inline float* f(const Tensor& t) { return t.data<float>(); }
 inline int64_t* i64(const Tensor& t) { return t.data<int64_t>(); }
+
+#ifdef JOULE_WITH_CUDA
+// The stream the kernels::cuda calls in these tests run on: the library's, so that the tensor
+// copies above (which use it) stay ordered with them.
+inline cudaStream_t stream() { return kernels::cuda::context().stream(); }
+#endif
 
 }  // namespace joule::cuda_test

@@ -34,6 +34,8 @@ namespace {
 namespace cpu = joule::kernels::cpu;
 namespace gpu = joule::kernels::cuda;
 using joule::DType;
+using joule::kernels::Conv2dDims;
+using joule::kernels::Pool2dDims;
 using joule::kernels::test::all_close;
 using joule::kernels::test::normal;
 using joule::kernels::test::Tol;
@@ -50,10 +52,12 @@ TEST(CudaKernelSoftmax, RowOpsMatchTheCpu) {
   JOULE_REQUIRE_CUDA();
   using Fwd = void (*)(float*, const float*, int64_t, int64_t);
   using Bwd = void (*)(float*, const float*, const float*, int64_t, int64_t);
+  using GpuFwd = void (*)(float*, const float*, int64_t, int64_t, cudaStream_t);
+  using GpuBwd = void (*)(float*, const float*, const float*, int64_t, int64_t, cudaStream_t);
   const Fwd cf[] = {cpu::softmax_forward, cpu::log_softmax_forward};
-  const Fwd gf[] = {gpu::softmax_forward, gpu::log_softmax_forward};
+  const GpuFwd gf[] = {gpu::softmax_forward, gpu::log_softmax_forward};
   const Bwd cb[] = {cpu::softmax_backward, cpu::log_softmax_backward};
-  const Bwd gb[] = {gpu::softmax_backward, gpu::log_softmax_backward};
+  const GpuBwd gb[] = {gpu::softmax_backward, gpu::log_softmax_backward};
   for (auto [M, N] : {std::pair<int64_t, int64_t>{1, 1}, {128, 10}, {33, 31}, {7, 1001}})
     for (int op = 0; op < 2; ++op) {
       const auto x = uniform(M * N, 21, -8.f, 8.f), dy = uniform(M * N, 22);
@@ -61,8 +65,8 @@ TEST(CudaKernelSoftmax, RowOpsMatchTheCpu) {
       cf[op](y.data(), x.data(), M, N);
       cb[op](dx.data(), dy.data(), y.data(), M, N);
       const auto gy = gpu_buffer(M * N), gdx = gpu_buffer(M * N);
-      gf[op](f(gy), f(on_gpu(x)), M, N);
-      gb[op](f(gdx), f(on_gpu(dy)), f(on_gpu(y)), M, N);
+      gf[op](f(gy), f(on_gpu(x)), M, N, stream());
+      gb[op](f(gdx), f(on_gpu(dy)), f(on_gpu(y)), M, N, stream());
       EXPECT_TRUE(all_close(host(gy), y, kDouble)) << "op " << op << " " << M << "x" << N;
       EXPECT_TRUE(all_close(host(gdx), dx, kDouble)) << "op " << op << " bwd " << M << "x" << N;
     }
@@ -75,46 +79,49 @@ TEST(CudaKernelSoftmax, CrossEntropyAndMseMatchTheCpu) {
     std::vector<int64_t> labels(sz(M));
     for (int64_t i = 0; i < M; ++i) labels[sz(i)] = (i * 7 + 3) % N;
     std::vector<float> probs(sz(M * N)), d(sz(M * N));
-    const float loss = cpu::cross_entropy_forward(probs.data(), logits.data(), labels.data(), M, N);
-    cpu::cross_entropy_backward(d.data(), probs.data(), labels.data(), 0.5f / M, M, N);
+    float loss = 0;
+    int64_t cpu_bad = -1;
+    cpu::cross_entropy_forward(&loss, &cpu_bad, probs.data(), logits.data(), labels.data(), M, N);
+    cpu::cross_entropy_backward(d.data(), probs.data(), labels.data(), nullptr, 0.5f / M, M, N);
 
+    // the loss, the first bad label and the upstream gradient stay on the GPU
     const auto gl = on_gpu(logits);
     const auto glab = on_gpu(labels);
     const auto gprobs = gpu_buffer(M * N), gd = gpu_buffer(M * N);
-    const float gloss = gpu::cross_entropy_forward(f(gprobs), f(gl), i64(glab), M, N);
-    EXPECT_TRUE(all_close(&gloss, &loss, 1, kDouble)) << M << "x" << N;
-    EXPECT_TRUE(all_close(host(gprobs), probs, kDouble));
-    gpu::cross_entropy_backward(f(gd), f(gprobs), i64(glab), 0.5f / M, M, N);
-    EXPECT_TRUE(all_close(host(gd), d, kDouble));
-
-    // the device-side variants: loss and the upstream gradient stay on the GPU
     const auto dloss = gpu_buffer(1), first_bad = gpu_buffer(1, DType::Int64);
-    gpu::cross_entropy_forward_async(f(dloss), i64(first_bad), f(gprobs), f(gl), i64(glab), M, N);
-    EXPECT_TRUE(all_close(host(dloss).data(), &loss, 1, kDouble));
+    gpu::cross_entropy_forward(f(dloss), i64(first_bad), f(gprobs), f(gl), i64(glab), M, N,
+                               stream());
+    EXPECT_TRUE(all_close(host(dloss).data(), &loss, 1, kDouble)) << M << "x" << N;
     EXPECT_EQ(host_i64(first_bad)[0], M) << "no bad label";
-    gpu::cross_entropy_backward_async(f(gd), f(gprobs), i64(glab),
-                                      f(on_gpu(std::vector<float>{0.5f})), 1.f / M, M, N);
+    EXPECT_TRUE(all_close(host(gprobs), probs, kDouble));
+    gpu::cross_entropy_backward(f(gd), f(gprobs), i64(glab), nullptr, 0.5f / M, M, N, stream());
+    EXPECT_TRUE(all_close(host(gd), d, kDouble));
+    gpu::cross_entropy_backward(f(gd), f(gprobs), i64(glab), f(on_gpu(std::vector<float>{0.5f})),
+                                1.f / M, M, N, stream());
     EXPECT_TRUE(all_close(host(gd), d, kDouble));
   }
   // bad labels are reported (the first one) and never read out of bounds
   const auto bad = on_gpu(std::vector<int64_t>{1, 5, -1, 9});
   const auto dloss = gpu_buffer(1), first_bad = gpu_buffer(1, DType::Int64);
-  gpu::cross_entropy_forward_async(f(dloss), i64(first_bad), f(gpu_buffer(12)),
-                                   f(on_gpu(uniform(12, 24))), i64(bad), 4, 3);
+  gpu::cross_entropy_forward(f(dloss), i64(first_bad), f(gpu_buffer(12)),
+                             f(on_gpu(uniform(12, 24))), i64(bad), 4, 3, stream());
   EXPECT_EQ(host_i64(first_bad)[0], 1);
 
   for (int64_t n : {1, 1000, 70003}) {
     const auto a = uniform(n, 25), b = uniform(n, 26);
-    const float want = cpu::mse_forward(a.data(), b.data(), n);
+    float want = 0;
+    cpu::mse_forward(&want, a.data(), b.data(), n);
     std::vector<float> da(sz(n));
-    cpu::mse_backward(da.data(), a.data(), b.data(), 2.f / n, n);
+    cpu::mse_backward(da.data(), a.data(), b.data(), nullptr, 2.f / n, n);
     const auto ga = on_gpu(a), gb = on_gpu(b);
-    const float got = gpu::mse_forward(f(ga), f(gb), n);
-    EXPECT_TRUE(all_close(&got, &want, 1, kDouble)) << "mse n=" << n;
+    const auto gloss = gpu_buffer(1);
+    gpu::mse_forward(f(gloss), f(ga), f(gb), n, stream());
+    EXPECT_TRUE(all_close(host(gloss).data(), &want, 1, kDouble)) << "mse n=" << n;
     const auto gda = gpu_buffer(n);
-    gpu::mse_backward(f(gda), f(ga), f(gb), 2.f / n, n);
+    gpu::mse_backward(f(gda), f(ga), f(gb), nullptr, 2.f / n, n, stream());
     EXPECT_TRUE(all_close(host(gda), da, kDouble)) << "mse backward n=" << n;
-    gpu::mse_backward_async(f(gda), f(ga), f(gb), f(on_gpu(std::vector<float>{2.f})), 1.f / n, n);
+    gpu::mse_backward(f(gda), f(ga), f(gb), f(on_gpu(std::vector<float>{2.f})), 1.f / n, n,
+                      stream());
     EXPECT_TRUE(all_close(host(gda), da, kDouble)) << "mse backward, device scale, n=" << n;
   }
 }
@@ -141,7 +148,7 @@ TEST(CudaKernelGemm, EveryTransposeAndStrideMatchesTheCpu) {
                     ldc);
           const auto gc = on_gpu(C0);
           gpu::gemm(ta, tb, c.M, c.N, c.K, 0.7f, f(on_gpu(A)), lda, f(on_gpu(B)), ldb, beta, f(gc),
-                    ldc);
+                    ldc, stream());
           EXPECT_TRUE(all_close(host(gc), want, kSums))
               << c.M << "x" << c.N << "x" << c.K << " ta=" << ta << " tb=" << tb
               << " beta=" << beta;
@@ -176,8 +183,8 @@ TEST(CudaKernelConv, ForwardAndBackwardsMatchTheCpu) {
       {"example conv2 (16->32, 5x5, pad 2)", 64, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2, 1, 1, 1},
   };
   for (const ConvCase& c : cases) {
-    const auto d = conv_dims<cpu::Conv2dDims>(c);
-    const auto gd = conv_dims<gpu::Conv2dDims>(c);
+    const auto d = conv_dims<Conv2dDims>(c);
+    const auto gd = conv_dims<Conv2dDims>(c);
     const auto x = uniform(d.N * d.C * d.H * d.W, 30);
     const auto w = uniform(d.OC * (d.C / d.G) * d.KH * d.KW, 31);
     const auto bias = uniform(d.OC, 32), dy = uniform(d.N * d.OC * d.OH * d.OW, 33);
@@ -191,10 +198,10 @@ TEST(CudaKernelConv, ForwardAndBackwardsMatchTheCpu) {
     const auto gdx = gpu_buffer(static_cast<int64_t>(x.size()));
     const auto gdw = gpu_buffer(static_cast<int64_t>(w.size()));
     const auto gdb = gpu_buffer(d.OC);
-    gpu::conv2d_forward(f(gy), f(gx), f(gw), f(on_gpu(bias)), gd);
-    gpu::conv2d_backward_input(f(gdx), f(gdy), f(gw), gd);
-    gpu::conv2d_backward_weight(f(gdw), f(gdy), f(gx), gd);
-    gpu::conv2d_backward_bias(f(gdb), f(gdy), gd);
+    gpu::conv2d_forward(f(gy), f(gx), f(gw), f(on_gpu(bias)), gd, stream());
+    gpu::conv2d_backward_input(f(gdx), f(gdy), f(gw), gd, stream());
+    gpu::conv2d_backward_weight(f(gdw), f(gdy), f(gx), gd, stream());
+    gpu::conv2d_backward_bias(f(gdb), f(gdy), gd, stream());
     EXPECT_TRUE(all_close(host(gy), y, kSums)) << c.name << ": forward";
     EXPECT_TRUE(all_close(host(gdx), dx, kSums)) << c.name << ": input gradient";
     // the weight gradient sums N*OH*OW products (12544 for conv2): abs 3e-5 * sqrt(count)
@@ -204,7 +211,7 @@ TEST(CudaKernelConv, ForwardAndBackwardsMatchTheCpu) {
     EXPECT_TRUE(all_close(host(gdb), db, kSums)) << c.name << ": bias gradient";
     const auto no_bias = gpu_buffer(static_cast<int64_t>(y.size()));
     cpu::conv2d_forward(y.data(), x.data(), w.data(), nullptr, d);
-    gpu::conv2d_forward(f(no_bias), f(gx), f(gw), nullptr, gd);
+    gpu::conv2d_forward(f(no_bias), f(gx), f(gw), nullptr, gd, stream());
     EXPECT_TRUE(all_close(host(no_bias), y, kSums)) << c.name << ": forward without bias";
   }
 }
@@ -235,8 +242,8 @@ TEST(CudaKernelPool, MaxAndAverageMatchTheCpu) {
       {"example pool", 64, 16, 28, 28, 2, 2, 2, 2, 0, 0},
   };
   for (const PoolCase& c : cases) {
-    const auto d = pool_dims<cpu::Pool2dDims>(c);
-    const auto gd = pool_dims<gpu::Pool2dDims>(c);
+    const auto d = pool_dims<Pool2dDims>(c);
+    const auto gd = pool_dims<Pool2dDims>(c);
     auto x = uniform(d.N * d.C * d.H * d.W, 34);
     x[1] = x[0];                                                // a tie
     x[x.size() / 2] = std::numeric_limits<float>::quiet_NaN();  // NaN wins its window
@@ -251,10 +258,10 @@ TEST(CudaKernelPool, MaxAndAverageMatchTheCpu) {
     const int64_t ny = static_cast<int64_t>(y.size()), nx = static_cast<int64_t>(x.size());
     const auto gy = gpu_buffer(ny), gidx = gpu_buffer(ny, DType::Int64), gdx = gpu_buffer(nx);
     const auto gay = gpu_buffer(ny), gadx = gpu_buffer(nx);
-    gpu::max_pool2d_forward(f(gy), i64(gidx), f(gx), gd);
-    gpu::max_pool2d_backward(f(gdx), f(gdy), i64(gidx), gd);
-    gpu::avg_pool2d_forward(f(gay), f(gx), gd);
-    gpu::avg_pool2d_backward(f(gadx), f(gdy), gd);
+    gpu::max_pool2d_forward(f(gy), i64(gidx), f(gx), gd, stream());
+    gpu::max_pool2d_backward(f(gdx), f(gdy), i64(gidx), gd, stream());
+    gpu::avg_pool2d_forward(f(gay), f(gx), gd, stream());
+    gpu::avg_pool2d_backward(f(gadx), f(gdy), gd, stream());
     EXPECT_TRUE(all_close(host(gy), y, Tol{0, 0})) << c.name << ": max forward";
     EXPECT_EQ(host_i64(gidx), idx) << c.name << ": max indices";
     EXPECT_TRUE(all_close(host(gdx), dx, kDouble)) << c.name << ": max backward";
@@ -279,7 +286,7 @@ TEST(CudaKernelNorm, StatisticsForwardBackwardAndRunningMatchTheCpu) {
     const auto gmean = gpu_buffer(c.C), gvar = gpu_buffer(c.C), grm = on_gpu(rmean),
                grv = on_gpu(rvar);
     cpu::batch_norm_stats(mean.data(), var.data(), x.data(), c.N, c.C, c.S);
-    gpu::batch_norm_stats(f(gmean), f(gvar), f(gx), c.N, c.C, c.S);
+    gpu::batch_norm_stats(f(gmean), f(gvar), f(gx), c.N, c.C, c.S, stream());
     const std::string where =
         "N=" + std::to_string(c.N) + " C=" + std::to_string(c.C) + " S=" + std::to_string(c.S);
     EXPECT_TRUE(all_close(host(gmean), mean, kNorm)) << where << ": mean";
@@ -288,20 +295,21 @@ TEST(CudaKernelNorm, StatisticsForwardBackwardAndRunningMatchTheCpu) {
     const auto cm = on_gpu(mean), cv = on_gpu(var);
     cpu::batch_norm_update_running(rmean.data(), rvar.data(), mean.data(), var.data(), 0.1,
                                    c.N * c.S, c.C);
-    gpu::batch_norm_update_running(f(grm), f(grv), f(cm), f(cv), 0.1, c.N * c.S, c.C);
+    gpu::batch_norm_update_running(f(grm), f(grv), f(cm), f(cv), 0.1, c.N * c.S, c.C, stream());
     EXPECT_TRUE(all_close(host(grm), rmean, kNorm)) << where << ": running mean";
     EXPECT_TRUE(all_close(host(grv), rvar, kNorm)) << where << ": running var";
     cpu::batch_norm_forward(y.data(), x.data(), mean.data(), var.data(), weight.data(), bias.data(),
                             1e-5, c.N, c.C, c.S);
     const auto gy = gpu_buffer(n);
-    gpu::batch_norm_forward(f(gy), f(gx), f(cm), f(cv), f(gw), f(gb), 1e-5, c.N, c.C, c.S);
+    gpu::batch_norm_forward(f(gy), f(gx), f(cm), f(cv), f(gw), f(gb), 1e-5, c.N, c.C, c.S,
+                            stream());
     EXPECT_TRUE(all_close(host(gy), y, kNorm)) << where << ": forward";
     for (bool batch_stats : {true, false}) {
       cpu::batch_norm_backward(dx.data(), dw.data(), db.data(), dy.data(), x.data(), mean.data(),
                                var.data(), weight.data(), 1e-5, batch_stats, c.N, c.C, c.S);
       const auto gdx = gpu_buffer(n), gdw = gpu_buffer(c.C), gdb = gpu_buffer(c.C);
       gpu::batch_norm_backward(f(gdx), f(gdw), f(gdb), f(gdy), f(gx), f(cm), f(cv), f(gw), 1e-5,
-                               batch_stats, c.N, c.C, c.S);
+                               batch_stats, c.N, c.C, c.S, stream());
       EXPECT_TRUE(all_close(host(gdx), dx, kNorm)) << where << " batch_stats=" << batch_stats;
       EXPECT_TRUE(all_close(host(gdw), dw, Tol{1e-4, 1e-5})) << where << ": weight gradient";
       EXPECT_TRUE(all_close(host(gdb), db, Tol{1e-4, 1e-5})) << where << ": bias gradient";

@@ -99,19 +99,21 @@ TEST(CudaKernelSparse, SpmmMatchesDenseLoops) {
     const auto gx = on_gpu(x), gdy = on_gpu(dy);
     const auto gy = gpu_buffer(c.B * c.OUT), gdx = gpu_buffer(c.B * c.IN);
     const auto gdval = on_gpu(std::vector<float>(nnz, 1.f));
-    gpu::spmm_forward(f(gy), f(gx), i64(grp), i64(gcol), f(gval), f(on_gpu(bias)), c.B, c.IN,
-                      c.OUT);
+    gpu::spmm_forward(f(gy), f(gx), i64(grp), i64(gcol), f(gval), f(on_gpu(bias)), c.B, c.IN, c.OUT,
+                      stream());
     gpu::spmm_backward_input(f(gdx), f(gdy), i64(gcp), i64(grow), i64(gperm), f(gval), c.B, c.IN,
-                             c.OUT);
-    gpu::spmm_backward_weight(f(gdval), f(gdy), f(gx), i64(grp), i64(gcol), c.B, c.IN, c.OUT,
-                              false);
+                             c.OUT, stream());
+    gpu::spmm_backward_weight(f(gdval), f(gdy), f(gx), i64(grp), i64(gcol), c.B, c.IN, c.OUT, false,
+                              stream());
     EXPECT_TRUE(all_close(host(gy), y, kTol)) << "forward B=" << c.B << " OUT=" << c.OUT;
     EXPECT_TRUE(all_close(host(gdx), dx, kTol)) << "input gradient B=" << c.B << " IN=" << c.IN;
     EXPECT_TRUE(all_close(host(gdval), dval, kTol)) << "weight gradient B=" << c.B;
-    gpu::spmm_backward_weight(f(gdval), f(gdy), f(gx), i64(grp), i64(gcol), c.B, c.IN, c.OUT, true);
+    gpu::spmm_backward_weight(f(gdval), f(gdy), f(gx), i64(grp), i64(gcol), c.B, c.IN, c.OUT, true,
+                              stream());
     for (float& v : dval) v *= 2.f;
     EXPECT_TRUE(all_close(host(gdval), dval, kTol)) << "accumulated weight gradient B=" << c.B;
-    gpu::spmm_forward(f(gy), f(gx), i64(grp), i64(gcol), f(gval), nullptr, c.B, c.IN, c.OUT);
+    gpu::spmm_forward(f(gy), f(gx), i64(grp), i64(gcol), f(gval), nullptr, c.B, c.IN, c.OUT,
+                      stream());
     for (int64_t b = 0; b < c.B; ++b)
       for (int64_t o = 0; o < c.OUT; ++o) y[sz(b * c.OUT + o)] -= bias[sz(o)];
     EXPECT_TRUE(all_close(host(gy), y, kTol)) << "forward without bias B=" << c.B;

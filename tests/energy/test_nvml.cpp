@@ -139,7 +139,13 @@ TEST_F(Nvml, FailedCallNamesItAndNvmlsMessage) {
   fake.init_result = 9;
   const std::string msg = error_of([] { NvmlMeter m(fake_api()); });
   expect_has(msg, "nvml: nvmlInit_v2 failed: Driver Not Loaded (nvmlReturn_t 9)");
-  expect_has(msg, "nvml.cpp:");
+  EXPECT_EQ(msg.find(".cpp:"), std::string::npos) << msg;  // what() is for users
+  try {
+    NvmlMeter m(fake_api());
+    ADD_FAILURE() << "expected a joule::Error";
+  } catch (const joule::Error& e) {
+    expect_has(e.where(), "nvml.cpp:");  // the location stays for developers
+  }
   EXPECT_EQ(fake.shutdowns, 0);  // never initialised
 }
 

@@ -19,6 +19,7 @@ namespace {
 
 namespace cpu = joule::kernels::cpu;
 namespace ref = joule::kernels::ref;
+using joule::kernels::Conv2dDims;
 using joule::kernels::test::all_close;
 using joule::kernels::test::all_finite;
 using joule::kernels::test::Tol;
@@ -67,7 +68,7 @@ struct Data {
   std::vector<float> x, w, bias, dy;
 };
 
-Data data_for(const cpu::Conv2dDims& d, uint32_t seed) {
+Data data_for(const Conv2dDims& d, uint32_t seed) {
   return {uniform(d.N * d.C * d.H * d.W, seed), uniform(d.OC * (d.C / d.G) * d.KH * d.KW, seed + 1),
           uniform(d.OC, seed + 2), uniform(d.N * d.OC * d.OH * d.OW, seed + 3)};
 }
@@ -76,8 +77,8 @@ TEST(KernelConv, ForwardMatchesDirectConvolution) {
   for (const Case& c : kCases)
     for (bool with_bias : {true, false}) {
       SCOPED_TRACE(std::string(c.name) + (with_bias ? " with bias" : " no bias"));
-      const auto d = dims_of<cpu::Conv2dDims>(c);
-      const auto rd = dims_of<ref::Conv2dDims>(c);
+      const auto d = dims_of<Conv2dDims>(c);
+      const auto rd = dims_of<Conv2dDims>(c);
       ASSERT_GE(d.OH, 1);
       ASSERT_GE(d.OW, 1);
       const Data in = data_for(d, 10);
@@ -93,11 +94,11 @@ TEST(KernelConv, ForwardMatchesDirectConvolution) {
 TEST(KernelConv, BackwardInputMatchesReference) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const auto d = dims_of<cpu::Conv2dDims>(c);
+    const auto d = dims_of<Conv2dDims>(c);
     const Data in = data_for(d, 20);
     std::vector<float> fast(sz(d.N * d.C * d.H * d.W), kNaN), want(fast.size());
     cpu::conv2d_backward_input(fast.data(), in.dy.data(), in.w.data(), d);
-    ref::conv2d_backward_input(want.data(), in.dy.data(), in.w.data(), dims_of<ref::Conv2dDims>(c));
+    ref::conv2d_backward_input(want.data(), in.dy.data(), in.w.data(), dims_of<Conv2dDims>(c));
     EXPECT_TRUE(all_close(fast, want, kTol));
     EXPECT_TRUE(all_finite(fast));
   }
@@ -106,8 +107,8 @@ TEST(KernelConv, BackwardInputMatchesReference) {
 TEST(KernelConv, BackwardWeightAndBiasMatchReference) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const auto d = dims_of<cpu::Conv2dDims>(c);
-    const auto rd = dims_of<ref::Conv2dDims>(c);
+    const auto d = dims_of<Conv2dDims>(c);
+    const auto rd = dims_of<Conv2dDims>(c);
     const Data in = data_for(d, 30);
     std::vector<float> fast(sz(d.OC * (d.C / d.G) * d.KH * d.KW), kNaN), want(fast.size());
     cpu::conv2d_backward_weight(fast.data(), in.dy.data(), in.x.data(), d);
@@ -127,7 +128,7 @@ TEST(KernelConv, BackwardWeightAndBiasMatchReference) {
 TEST(KernelConv, BackwardIsTheAdjointOfForward) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const auto d = dims_of<cpu::Conv2dDims>(c);
+    const auto d = dims_of<Conv2dDims>(c);
     const Data in = data_for(d, 40);
     std::vector<float> y(in.dy.size()), dx(in.x.size()), dw(in.w.size());
     cpu::conv2d_forward(y.data(), in.x.data(), in.w.data(), nullptr, d);
@@ -146,7 +147,7 @@ TEST(KernelConv, BackwardIsTheAdjointOfForward) {
 
 TEST(KernelConv, HandComputedValues) {
   // x = 1..9 as 3x3, w = [[1, 0], [0, -1]] (no padding): y = x[i][j] - x[i+1][j+1] = -4 everywhere
-  cpu::Conv2dDims d;
+  Conv2dDims d;
   d.N = 1, d.C = 1, d.H = 3, d.W = 3, d.OC = 1, d.KH = 2, d.KW = 2, d.OH = 2, d.OW = 2;
   const std::vector<float> x = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w = {1, 0, 0, -1}, bias = {0.5f};
   std::vector<float> y(4);

@@ -16,6 +16,7 @@ namespace {
 
 namespace cpu = joule::kernels::cpu;
 namespace ref = joule::kernels::ref;
+using joule::kernels::Pool2dDims;
 using joule::kernels::test::all_close;
 using joule::kernels::test::Tol;
 using joule::kernels::test::uniform;
@@ -50,8 +51,8 @@ const float kNaN = std::numeric_limits<float>::quiet_NaN();
 TEST(KernelPool, MaxForwardAndBackwardMatchReference) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const auto d = dims_of<cpu::Pool2dDims>(c);
-    const auto rd = dims_of<ref::Pool2dDims>(c);
+    const auto d = dims_of<Pool2dDims>(c);
+    const auto rd = dims_of<Pool2dDims>(c);
     const std::vector<float> x = uniform(d.N * d.C * d.H * d.W, 1);  // no ties
     const int64_t out = d.N * d.C * d.OH * d.OW;
     std::vector<float> y(sz(out), kNaN), y_ref(sz(out));
@@ -72,8 +73,8 @@ TEST(KernelPool, MaxForwardAndBackwardMatchReference) {
 TEST(KernelPool, AvgForwardAndBackwardMatchReference) {
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    const auto d = dims_of<cpu::Pool2dDims>(c);
-    const auto rd = dims_of<ref::Pool2dDims>(c);
+    const auto d = dims_of<Pool2dDims>(c);
+    const auto rd = dims_of<Pool2dDims>(c);
     const std::vector<float> x = uniform(d.N * d.C * d.H * d.W, 3);
     const int64_t out = d.N * d.C * d.OH * d.OW;
     std::vector<float> y(sz(out), kNaN), y_ref(sz(out));
@@ -90,7 +91,7 @@ TEST(KernelPool, AvgForwardAndBackwardMatchReference) {
 }
 
 TEST(KernelPool, MaxTiesPickTheFirstAndNaNPropagates) {
-  cpu::Pool2dDims d;
+  Pool2dDims d;
   d.N = 1, d.C = 1, d.H = 2, d.W = 4, d.KH = 2, d.KW = 2, d.SH = 2, d.SW = 2, d.OH = 1, d.OW = 2;
   // window 0: all 3s -> the first (0); window 1: a NaN at (1, 2) -> NaN, index 6
   const std::vector<float> x = {3, 3, 1, 2, 3, 3, kNaN, 5};
@@ -100,7 +101,7 @@ TEST(KernelPool, MaxTiesPickTheFirstAndNaNPropagates) {
   EXPECT_EQ(y[0], 3.f);
   EXPECT_TRUE(std::isnan(y[1]));
   EXPECT_EQ(idx, (std::vector<int64_t>{0, 6}));
-  ref::Pool2dDims rd;
+  Pool2dDims rd;
   rd.N = 1, rd.C = 1, rd.H = 2, rd.W = 4, rd.KH = 2, rd.KW = 2, rd.SH = 2, rd.SW = 2, rd.OH = 1,
   rd.OW = 2;
   std::vector<int64_t> idx_ref(2);
@@ -110,7 +111,7 @@ TEST(KernelPool, MaxTiesPickTheFirstAndNaNPropagates) {
 
 TEST(KernelPool, AvgCountsPaddingAsZeros) {
   // a 2x2 plane of ones, 3x3 windows, padding 1, stride 1: each window holds 4 ones of 9
-  cpu::Pool2dDims d;
+  Pool2dDims d;
   d.N = 1, d.C = 1, d.H = 2, d.W = 2, d.KH = 3, d.KW = 3, d.PH = 1, d.PW = 1, d.OH = 2, d.OW = 2;
   const std::vector<float> x(4, 1.f);
   std::vector<float> y(4);

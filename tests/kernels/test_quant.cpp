@@ -21,6 +21,9 @@ namespace {
 
 namespace cpu = joule::kernels::cpu;
 namespace ref = joule::kernels::ref;
+using joule::kernels::Conv2dDims;
+using joule::kernels::Pool2dDims;
+using joule::kernels::Requant;
 using joule::kernels::test::kSizes;
 using joule::kernels::test::uniform;
 
@@ -143,9 +146,8 @@ TEST(QuantKernels, GemmMatchesReferenceOnBothPaths) {
                << " relu=" << relu << " bias=" << bias;
 
           RequantData q = requant_data(c.N, c.K, seed, false);
-          joule::kernels::ref::Requant rr{q.multiplier.data(), bias ? q.bias.data() : nullptr,
-                                          q.zp, relu};
-          cpu::Requant rc{rr.multiplier, rr.bias, rr.out_zero_point, rr.relu};
+          Requant rr{q.multiplier.data(), bias ? q.bias.data() : nullptr, q.zp, relu};
+          Requant rc = rr;
           std::vector<uint8_t> got(static_cast<size_t>(c.M * c.N)), want(got.size());
           cpu::qgemm_packed_u8(got.data(), c.N, x.data(), c.K, x_zp, p, c.M, rc);
           ref::qgemm_u8(want.data(), x.data(), x_zp, w.data(), c.M, c.N, c.K, rr);
@@ -168,8 +170,7 @@ TEST(QuantKernels, GemmPlainWeightsAndStridedRows) {
   const auto x = random_ints<uint8_t>(M * ld, 4, 0, 255);
   const auto w = random_ints<int8_t>(N * K, 5, -128, 127);
   RequantData q = requant_data(N, K, 6, false);
-  cpu::Requant rc{q.multiplier.data(), q.bias.data(), q.zp, true};
-  ref::Requant rr{q.multiplier.data(), q.bias.data(), q.zp, true};
+  const Requant rc{q.multiplier.data(), q.bias.data(), q.zp, true}, rr = rc;
   std::vector<uint8_t> dense(static_cast<size_t>(M * K));
   for (int64_t m = 0; m < M; ++m)
     std::memcpy(dense.data() + m * K, x.data() + m * ld, static_cast<size_t>(K));
@@ -210,13 +211,11 @@ TEST(QuantKernels, ConvMatchesReference) {
     for (bool vnni : {true, false}) {
       if (vnni && !cpu::has_vnni()) continue;
       ++seed;
-      cpu::Conv2dDims d;
+      Conv2dDims d;
       d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.OC = c.OC, d.KH = c.KH, d.KW = c.KW;
       d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW, d.DH = c.DH, d.DW = c.DW;
       d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
       d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
-      ref::Conv2dDims rd;
-      std::memcpy(static_cast<void*>(&rd), &d, sizeof d);
       const int64_t K = d.KH * d.KW * d.C;
       const auto x = random_ints<uint8_t>(d.N * d.H * d.W * d.C, seed, 0, 255);
       const auto w = random_ints<int8_t>(d.OC * K, seed + 1, -128, 127);
@@ -225,11 +224,10 @@ TEST(QuantKernels, ConvMatchesReference) {
       cpu::PackedQWeight p = cpu::pack_qconv_weight(w.data(), d);
       p.vnni = vnni;
       for (bool relu : {false, true}) {
-        cpu::Requant rc{q.multiplier.data(), q.bias.data(), q.zp, relu};
-        ref::Requant rr{q.multiplier.data(), q.bias.data(), q.zp, relu};
+        const Requant rc{q.multiplier.data(), q.bias.data(), q.zp, relu}, rr = rc;
         std::vector<uint8_t> got(static_cast<size_t>(d.N * d.OH * d.OW * d.OC)), want(got.size());
         cpu::qconv2d_packed_u8(got.data(), x.data(), x_zp, p, d, rc);
-        ref::qconv2d_u8(want.data(), x.data(), x_zp, w.data(), rd, rr);
+        ref::qconv2d_u8(want.data(), x.data(), x_zp, w.data(), d, rr);
         ASSERT_TRUE(same_bytes(got, want)) << c.name << " vnni=" << vnni << " relu=" << relu;
         if (!vnni) continue;
         cpu::qconv2d_u8(got.data(), x.data(), x_zp, w.data(), d, rc);
@@ -243,17 +241,15 @@ TEST(QuantKernels, MaxPoolAndReluMatchReference) {
   for (const P& c : {P{2, 3, 7, 9, 2, 2, 2, 2, 0, 0}, P{3, 5, 11, 10, 3, 3, 2, 2, 1, 1},
                      P{1, 16, 28, 28, 2, 2, 2, 2, 0, 0}, P{64, 32, 14, 14, 2, 2, 2, 2, 0, 0},
                      P{2, 1, 5, 4, 5, 4, 5, 4, 0, 0}}) {
-    cpu::Pool2dDims d;
+    Pool2dDims d;
     d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.KH = c.KH, d.KW = c.KW;
     d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW;
     d.OH = (d.H + 2 * d.PH - d.KH) / d.SH + 1;
     d.OW = (d.W + 2 * d.PW - d.KW) / d.SW + 1;
-    ref::Pool2dDims rd;
-    std::memcpy(static_cast<void*>(&rd), &d, sizeof d);
     const auto x = random_ints<uint8_t>(d.N * d.H * d.W * d.C, 9, 0, 255);
     std::vector<uint8_t> got(static_cast<size_t>(d.N * d.OH * d.OW * d.C)), want(got.size());
     cpu::max_pool2d_u8(got.data(), x.data(), d);
-    ref::max_pool2d_u8(want.data(), x.data(), rd);
+    ref::max_pool2d_u8(want.data(), x.data(), d);
     ASSERT_TRUE(same_bytes(got, want)) << c.N << "x" << c.C << "x" << c.H << "x" << c.W;
   }
   for (int64_t n : kSizes) {

@@ -153,14 +153,34 @@ void check_log_softmax(const MN& s, bool large) {
   EXPECT_TRUE(within(dx_fast, dx_ref, backward_bound(dy, p_ref, s.M, s.N, true))) << "backward";
 }
 
+// The loss kernels write the loss (and the first bad label's row) to pointers; these read them
+// back, expecting every label valid.
+template <class F>
+float ce_loss(F forward, float* probs, const float* x, const int64_t* y, int64_t M, int64_t N) {
+  float loss = -1.f;
+  int64_t first_bad = -1;
+  forward(&loss, &first_bad, probs, x, y, M, N);
+  EXPECT_EQ(first_bad, M) << "every label is valid";
+  return loss;
+}
+
+template <class F>
+float mse_loss(F forward, const float* a, const float* b, int64_t n) {
+  float loss = -1.f;
+  forward(&loss, a, b, n);
+  return loss;
+}
+
 void check_cross_entropy(const MN& s, bool large) {
   SCOPED_TRACE("cross_entropy " + describe(s, large));
   const size_t n = static_cast<size_t>(s.M * s.N);
   const std::vector<float> x = logits(s.M, s.N, 5, large);
   const std::vector<int64_t> y = labels(s.M, s.N, 6);
   std::vector<float> p_fast(n, -1.f), p_ref(n);
-  const float loss_fast = cpu::cross_entropy_forward(p_fast.data(), x.data(), y.data(), s.M, s.N);
-  const float loss_ref = ref::cross_entropy_forward(p_ref.data(), x.data(), y.data(), s.M, s.N);
+  const float loss_fast =
+      ce_loss(cpu::cross_entropy_forward, p_fast.data(), x.data(), y.data(), s.M, s.N);
+  const float loss_ref =
+      ce_loss(ref::cross_entropy_forward, p_ref.data(), x.data(), y.data(), s.M, s.N);
   EXPECT_TRUE(std::isfinite(loss_fast)) << "loss " << loss_fast;
   // The loss is a mean of lse - x terms: the same ulps-of-|x| argument as log_softmax.
   EXPECT_TRUE(all_close(&loss_fast, &loss_ref, 1, log_tol(x))) << "loss";
@@ -172,8 +192,8 @@ void check_cross_entropy(const MN& s, bool large) {
   const float inv_m = 1.f / static_cast<float>(s.M);
   for (float scale : {inv_m, 1.f, -0.5f, 2.5f}) {
     std::vector<float> d_fast(n, -1.f), d_ref(n);
-    cpu::cross_entropy_backward(d_fast.data(), p_ref.data(), y.data(), scale, s.M, s.N);
-    ref::cross_entropy_backward(d_ref.data(), p_ref.data(), y.data(), scale, s.M, s.N);
+    cpu::cross_entropy_backward(d_fast.data(), p_ref.data(), y.data(), nullptr, scale, s.M, s.N);
+    ref::cross_entropy_backward(d_ref.data(), p_ref.data(), y.data(), nullptr, scale, s.M, s.N);
     EXPECT_TRUE(all_close(d_fast, d_ref, kTol)) << "backward, scale " << scale;
   }
 }
@@ -212,42 +232,77 @@ TEST(KernelSoftmax, CrossEntropyHandComputed) {
   const std::vector<float> x = {0.f, 0.f, std::log(3.f), 0.f};
   const std::vector<int64_t> y = {0, 1};
   std::vector<float> p(4);
-  const float loss = cpu::cross_entropy_forward(p.data(), x.data(), y.data(), 2, 2);
+  const float loss = ce_loss(cpu::cross_entropy_forward, p.data(), x.data(), y.data(), 2, 2);
   EXPECT_NEAR(loss, 1.5 * std::log(2.0), 1e-6);
   EXPECT_TRUE(all_close(p, std::vector<float>{0.5f, 0.5f, 0.75f, 0.25f}, kTol));
   // dlogits = (p - onehot) * scale with scale = 1/M = 1/2
   std::vector<float> d(4);
-  cpu::cross_entropy_backward(d.data(), p.data(), y.data(), 0.5f, 2, 2);
+  cpu::cross_entropy_backward(d.data(), p.data(), y.data(), nullptr, 0.5f, 2, 2);
   EXPECT_TRUE(all_close(d, std::vector<float>{-0.25f, 0.25f, 0.375f, -0.375f}, kTol));
   // A label on a -100 logit next to +100: loss 200, finite, and probs still (1, 0).
   const std::vector<float> far = {100.f, -100.f};
   const std::vector<int64_t> yl = {1};
-  const float l = cpu::cross_entropy_forward(p.data(), far.data(), yl.data(), 1, 2);
+  const float l = ce_loss(cpu::cross_entropy_forward, p.data(), far.data(), yl.data(), 1, 2);
   EXPECT_NEAR(l, 200.f, 200 * 1e-6);
   EXPECT_NEAR(p[0], 1.f, 1e-6);
   EXPECT_NEAR(p[1], 0.f, 1e-6);
+}
+
+TEST(KernelSoftmax, CrossEntropyReportsTheFirstBadLabel) {
+  // Rows 1 and 3 hold labels outside [0, 2): both kernels name row 1, count a bad row's loss as
+  // 0 (row 0 and row 2 give log 2 each, so the mean over 4 rows is log 2 / 2) and read nothing
+  // out of bounds.
+  const std::vector<float> x(8, 0.f);
+  const std::vector<int64_t> y = {0, 2, 1, -1};
+  for (auto forward : {&cpu::cross_entropy_forward, &ref::cross_entropy_forward}) {
+    std::vector<float> p(8);
+    float loss = -1.f;
+    int64_t first_bad = -1;
+    forward(&loss, &first_bad, p.data(), x.data(), y.data(), 4, 2);
+    EXPECT_EQ(first_bad, 1);
+    EXPECT_NEAR(loss, std::log(2.0) / 2, 1e-6);
+  }
+}
+
+TEST(KernelSoftmax, BackwardScalesByTheUpstreamGradient) {
+  // upstream = 4 multiplies the scale: the same result as scale * 4 with no upstream.
+  const std::vector<float> p = {0.5f, 0.5f, 0.75f, 0.25f}, a = {2, 0, 3}, b = {1, 2, 0};
+  const std::vector<int64_t> y = {0, 1};
+  const float upstream = 4.f;
+  for (auto backward : {&cpu::cross_entropy_backward, &ref::cross_entropy_backward}) {
+    std::vector<float> with(4), without(4);
+    backward(with.data(), p.data(), y.data(), &upstream, 0.5f, 2, 2);
+    backward(without.data(), p.data(), y.data(), nullptr, 2.f, 2, 2);
+    EXPECT_TRUE(all_close(with, without, kTol));
+  }
+  for (auto backward : {&cpu::mse_backward, &ref::mse_backward}) {
+    std::vector<float> with(3), without(3);
+    backward(with.data(), a.data(), b.data(), &upstream, 0.25f, 3);
+    backward(without.data(), a.data(), b.data(), nullptr, 1.f, 3);
+    EXPECT_TRUE(all_close(with, without, kTol));
+  }
 }
 
 TEST(KernelSoftmax, MseForwardBackwardMatchReference) {
   for (int64_t n : kSizes) {
     SCOPED_TRACE("n=" + std::to_string(n));
     const std::vector<float> a = normal(n, 7), b = normal(n, 8);
-    const float fast = cpu::mse_forward(a.data(), b.data(), n);
-    const float naive = ref::mse_forward(a.data(), b.data(), n);
+    const float fast = mse_loss(cpu::mse_forward, a.data(), b.data(), n);
+    const float naive = mse_loss(ref::mse_forward, a.data(), b.data(), n);
     EXPECT_TRUE(all_close(&fast, &naive, 1, kTol)) << "forward";
     const float inv_n = 1.f / static_cast<float>(n);
     for (float scale : {inv_n, 1.f, -3.f}) {
       std::vector<float> d_fast(static_cast<size_t>(n), -1.f), d_ref(static_cast<size_t>(n));
-      cpu::mse_backward(d_fast.data(), a.data(), b.data(), scale, n);
-      ref::mse_backward(d_ref.data(), a.data(), b.data(), scale, n);
+      cpu::mse_backward(d_fast.data(), a.data(), b.data(), nullptr, scale, n);
+      ref::mse_backward(d_ref.data(), a.data(), b.data(), nullptr, scale, n);
       EXPECT_TRUE(all_close(d_fast, d_ref, kTol)) << "backward, scale " << scale;
     }
   }
   // By hand: a - b = [1, -2, 3] -> mean of squares 14/3; da = 2 (a - b) / 3.
   const std::vector<float> a = {2, 0, 3}, b = {1, 2, 0};
-  EXPECT_NEAR(cpu::mse_forward(a.data(), b.data(), 3), 14.0 / 3, 1e-6);
+  EXPECT_NEAR(mse_loss(cpu::mse_forward, a.data(), b.data(), 3), 14.0 / 3, 1e-6);
   std::vector<float> da(3);
-  cpu::mse_backward(da.data(), a.data(), b.data(), 1.f / 3, 3);
+  cpu::mse_backward(da.data(), a.data(), b.data(), nullptr, 1.f / 3, 3);
   EXPECT_TRUE(all_close(da, std::vector<float>{2.f / 3, -4.f / 3, 2.f}, kTol));
 }
 

@@ -62,25 +62,7 @@ TEST(SparseLinear, ForwardAndGradientsEqualTheDenseMaskedLayer) {
   ASSERT_TRUE(gb.defined());
 }
 
-TEST(SparseLinear, PassesFiniteDifferenceChecks) {
-  Generator gen(4);
-  auto pattern = std::make_shared<const sparse::Pattern>(sparse::Pattern::random(6, 5, 11, gen));
-  Tensor x = test::input(Shape{4, 5}, 1);
-  Tensor v = test::input(Shape{11}, 2);
-  Tensor b = test::input(Shape{6}, 3);
-  test::expect_gradcheck(
-      [pattern](const std::vector<Tensor>& in) {
-        return sparse_linear(in[0], pattern, in[1], in[2]);
-      },
-      {x, v, b});
-  // leading dims beyond the batch, no bias
-  Tensor x3 = test::input(Shape{2, 3, 5}, 5);
-  test::expect_gradcheck(
-      [pattern](const std::vector<Tensor>& in) {
-        return sparse_linear(in[0], pattern, in[1], Tensor());
-      },
-      {x3, v});
-}
+// Its finite-difference checks are rows of the op table (tests/ops_table/op_table_nn.cpp).
 
 TEST(SparseLinear, CapturesTheDenseGradientOnlyWhenAsked) {
   Generator gen(6);

@@ -1,4 +1,6 @@
 // Errors: every library failure is a joule::Error naming the operation, the rule and the values.
+// what() is that message alone, as a user should read it; where the error was raised
+// (file and line) is kept apart for developers: file(), line(), where().
 #pragma once
 
 #include <sstream>
@@ -9,7 +11,17 @@ namespace joule {
 
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  // `file` is the source file's name (no folders), empty with line 0 when unknown.
+  explicit Error(const std::string& message, std::string file = {}, int line = 0);
+
+  const std::string& file() const { return file_; }
+  int line() const { return line_; }
+  // "optimizer.cpp:22", or "" when the error carries no location.
+  std::string where() const;
+
+ private:
+  std::string file_;
+  int line_ = 0;
 };
 
 namespace detail {
@@ -19,6 +31,7 @@ std::string str_cat(const Args&... args) {
   (os << ... << args);
   return os.str();
 }
+// Throws joule::Error(message) located at `file` (a path: only its last part is kept) and `line`.
 [[noreturn]] void throw_error(const char* file, int line, const std::string& message);
 }  // namespace detail
 

@@ -4,8 +4,7 @@
 
 #include "joule/autograd/grad_mode.h"
 #include "joule/autograd/node.h"
-#include "joule/distill/kd_kernel.h"
-#include "joule/ops/dispatch.h"
+#include "joule/ops/distill.h"
 #include "joule/ops/elementwise.h"
 #include "joule/ops/loss.h"
 #include "joule/ops/reduce.h"
@@ -54,22 +53,12 @@ Tensor composed_soft_term(const Tensor& student, const Tensor& teacher, double t
   return kl * static_cast<float>(temperature * temperature / static_cast<double>(student.size(0)));
 }
 
-// The fused kernel: one pass, the gradient computed with the loss; the teacher is a constant.
+// The fused kernel (ops/distill.h): one pass, the gradient computed with the loss; the teacher
+// is a constant.
 Tensor fused(const Tensor& student, const Tensor& teacher, const Tensor& labels,
              const DistillLossOptions& o) {
-  const int64_t B = student.size(0), C = student.size(1);
-  Tensor sc = ops::contiguous_float(student, "distillation_loss", "student logits");
-  Tensor tc = ops::contiguous_float(teacher, "distillation_loss", "teacher logits");
-  Tensor yc = o.alpha < 1 ? labels.contiguous() : Tensor();
-  Tensor grad = Tensor::empty(student.shape());
-  const float loss = kernels::kd_loss_forward(
-      grad.data<float>(), sc.data<float>(), tc.data<float>(),
-      yc.defined() ? yc.data<int64_t>() : nullptr, B, C, static_cast<float>(o.temperature),
-      static_cast<float>(o.alpha));
-  Tensor out = Tensor::scalar(loss);
-  return record("distillation_loss", out, {student}, [grad](const Tensor& g, const Needs&) {
-    return grads{grad * g.item()};
-  });
+  return kd_loss(student, teacher, o.alpha < 1 ? labels : Tensor(),
+                 {.temperature = o.temperature, .alpha = o.alpha});
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ struct DistillLossOptions {
 };
 
 // The computation: when the teacher's logits are constants (no grad, the usual case) one fused
-// pass over each row (kd_kernel.h) computes the loss and keeps its gradient for the backward;
-// when they require grad, or live off the CPU, the composed version below runs instead.
+// pass over each row (joule::kd_loss, ops/distill.h) computes the loss and keeps its gradient
+// for the backward; when they require grad, or live off the CPU, the composed version below runs
+// instead.
 
 // student, teacher (B, C) logits -> scalar T^2 * KL(softmax(teacher / T) || softmax(student / T)),
 // batch mean. Differentiable in the student's logits, and in the teacher's when they require

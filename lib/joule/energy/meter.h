@@ -10,6 +10,9 @@
 
 namespace joule::energy {
 
+// "measured" or "estimated": printed beside every figure (Meter::kind, Measurement::kind).
+inline const char* kind_name(bool measured) { return measured ? "measured" : "estimated"; }
+
 // Cumulative energy since the meter was created.
 struct EnergyTotals {
   double cpu_j = 0;   // CPU packages (cores, caches, uncore)
@@ -25,6 +28,8 @@ class Meter {
   virtual std::string source() const = 0;
   // True when every figure comes from a hardware counter; false when any part is estimated.
   virtual bool measured() const = 0;
+  // "measured" or "estimated", from measured().
+  const char* kind() const { return kind_name(measured()); }
   // Cumulative joules per part since construction (wrap-around handled inside).
   virtual EnergyTotals read() = 0;
   // One line naming the domains read or the estimate's inputs, printed once per run.
@@ -40,7 +45,7 @@ struct Measurement {
   double total_j() const { return joules.total(); }
   double watts() const { return seconds > 0 ? joules.total() / seconds : 0; }
   // "measured" or "estimated": printed beside every figure.
-  const char* kind() const { return measured ? "measured" : "estimated"; }
+  const char* kind() const { return kind_name(measured); }
 };
 
 // RAII window: starts on construction, stop() returns what was spent since (callable once; the

@@ -33,7 +33,7 @@ struct Where {
   }
 };
 
-// Throws joule::Error "HDF5 <op> failed on <where>: <HDF5's own messages> [caller.cpp:line]".
+// Throws joule::Error "HDF5 <op> failed on <where>: <HDF5's own messages>", located at the caller.
 [[noreturn]] void fail(std::string_view op, const Where& where, const std::source_location& loc);
 
 // The one check for HDF5 results: a negative hid_t, herr_t, htri_t, ssize_t or enum means the

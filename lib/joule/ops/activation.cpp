@@ -3,7 +3,10 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/activation.h"
+#include "kernels/reference/activation.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/activation.h"
+#endif
 
 namespace joule {
 

@@ -5,7 +5,10 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/conv.h"
+#include "kernels/reference/conv.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/conv.h"
+#endif
 
 namespace joule {
 
@@ -16,7 +19,7 @@ std::ostream& operator<<(std::ostream& os, const Size2& s) {
 
 namespace {
 
-using kernels::cpu::Conv2dDims;
+using kernels::Conv2dDims;
 
 // The sizes of conv2d(x, weight, ., p), checked.
 Conv2dDims conv_dims(const Tensor& x, const Tensor& weight, const Tensor& bias,
@@ -55,37 +58,23 @@ Conv2dDims conv_dims(const Tensor& x, const Tensor& weight, const Tensor& bias,
   return d;
 }
 
-// The convolution kernels for a device. kernels::cuda declares its own Conv2dDims (conv.inc is
-// included in each kernel namespace), field for field the same as kernels::cpu's.
-kernels::cuda::Conv2dDims on_cuda(const Conv2dDims& d) {
-  kernels::cuda::Conv2dDims c;
-  c.N = d.N, c.C = d.C, c.H = d.H, c.W = d.W, c.OC = d.OC, c.KH = d.KH, c.KW = d.KW;
-  c.OH = d.OH, c.OW = d.OW, c.SH = d.SH, c.SW = d.SW, c.PH = d.PH, c.PW = d.PW;
-  c.DH = d.DH, c.DW = d.DW, c.G = d.G;
-  return c;
-}
-
 void forward(Device device, float* y, const float* x, const float* w, const float* b,
              const Conv2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::conv2d_forward(y, x, w, b, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_forward(y, x, w, b, on_cuda(d));
+  JOULE_KERNEL(conv2d_forward).on(device)(y, x, w, b, d);
 }
 
 void backward_input(Device device, float* dx, const float* dy, const float* w,
                     const Conv2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::conv2d_backward_input(dx, dy, w, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_backward_input(dx, dy, w, on_cuda(d));
+  JOULE_KERNEL(conv2d_backward_input).on(device)(dx, dy, w, d);
 }
 
 void backward_weight(Device device, float* dw, const float* dy, const float* x,
                      const Conv2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::conv2d_backward_weight(dw, dy, x, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_backward_weight(dw, dy, x, on_cuda(d));
+  JOULE_KERNEL(conv2d_backward_weight).on(device)(dw, dy, x, d);
 }
 
 void backward_bias(Device device, float* db, const float* dy, const Conv2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::conv2d_backward_bias(db, dy, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::conv2d_backward_bias(db, dy, on_cuda(d));
+  JOULE_KERNEL(conv2d_backward_bias).on(device)(db, dy, d);
 }
 
 }  // namespace

@@ -5,7 +5,10 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/reference/elementwise.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/elementwise.h"
+#endif
 
 namespace joule {
 

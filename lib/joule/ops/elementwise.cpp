@@ -5,9 +5,14 @@
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/reference/copy.h"
+#include "kernels/reference/elementwise.h"
+#include "kernels/reference/reduce.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/copy.h"
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/reduce.h"
+#endif
 
 namespace joule {
 
@@ -112,11 +117,7 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
   Tensor gc = g.contiguous();
   Tensor out = Tensor::zeros(shape, DType::Float32, g.device());
   if (shape.numel() == 1) {
-    if (device.is_cpu()) {
-      out.data<float>()[0] = kernels::cpu::sum(gc.data<float>(), gc.numel());
-    } else if constexpr (ops::kCudaBuilt) {
-      kernels::cuda::sum_async(out.data<float>(), gc.data<float>(), gc.numel());
-    }
+    JOULE_KERNEL(sum).on(device)(out.data<float>(), gc.data<float>(), gc.numel());
     return out;
   }
   const int64_t N = g.size(-1);

@@ -6,8 +6,14 @@
 #include "kernels/cpu/elementwise.h"
 #include "kernels/cpu/gemm.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/reference/elementwise.h"
+#include "kernels/reference/gemm.h"
+#include "kernels/reference/reduce.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/elementwise.h"
 #include "kernels/cuda/gemm.h"
+#include "kernels/cuda/reduce.h"
+#endif
 
 namespace joule {
 

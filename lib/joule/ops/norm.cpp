@@ -3,7 +3,10 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/norm.h"
+#include "kernels/reference/norm.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/norm.h"
+#endif
 
 namespace joule {
 

@@ -2,7 +2,10 @@
 
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/optim.h"
+#include "kernels/reference/optim.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/optim.h"
+#endif
 
 namespace joule {
 

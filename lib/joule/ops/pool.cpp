@@ -4,13 +4,16 @@
 #include "joule/ops/dispatch.h"
 #include "joule/ops/reduce.h"
 #include "kernels/cpu/pool.h"
+#include "kernels/reference/pool.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/pool.h"
+#endif
 
 namespace joule {
 
 namespace {
 
-using kernels::cpu::Pool2dDims;
+using kernels::Pool2dDims;
 
 // The sizes of pooling x with these options, checked; a zero stride becomes the kernel size.
 Pool2dDims pool_dims(const char* op, const Tensor& x, Size2 k, Size2 s, Size2 p) {
@@ -32,34 +35,21 @@ Pool2dDims pool_dims(const char* op, const Tensor& x, Size2 k, Size2 s, Size2 p)
   return d;
 }
 
-// The pooling kernels for a device. kernels::cuda declares its own Pool2dDims (pool.inc is
-// included in each kernel namespace), field for field the same as kernels::cpu's.
-kernels::cuda::Pool2dDims on_cuda(const Pool2dDims& d) {
-  kernels::cuda::Pool2dDims c;
-  c.N = d.N, c.C = d.C, c.H = d.H, c.W = d.W, c.KH = d.KH, c.KW = d.KW, c.OH = d.OH, c.OW = d.OW;
-  c.SH = d.SH, c.SW = d.SW, c.PH = d.PH, c.PW = d.PW;
-  return c;
-}
-
 void max_forward(Device device, float* y, int64_t* idx, const float* x, const Pool2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::max_pool2d_forward(y, idx, x, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::max_pool2d_forward(y, idx, x, on_cuda(d));
+  JOULE_KERNEL(max_pool2d_forward).on(device)(y, idx, x, d);
 }
 
 void max_backward(Device device, float* dx, const float* dy, const int64_t* idx,
                   const Pool2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::max_pool2d_backward(dx, dy, idx, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::max_pool2d_backward(dx, dy, idx, on_cuda(d));
+  JOULE_KERNEL(max_pool2d_backward).on(device)(dx, dy, idx, d);
 }
 
 void avg_forward(Device device, float* y, const float* x, const Pool2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::avg_pool2d_forward(y, x, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::avg_pool2d_forward(y, x, on_cuda(d));
+  JOULE_KERNEL(avg_pool2d_forward).on(device)(y, x, d);
 }
 
 void avg_backward(Device device, float* dx, const float* dy, const Pool2dDims& d) {
-  if (device.is_cpu()) kernels::cpu::avg_pool2d_backward(dx, dy, d);
-  else if constexpr (ops::kCudaBuilt) kernels::cuda::avg_pool2d_backward(dx, dy, on_cuda(d));
+  JOULE_KERNEL(avg_pool2d_backward).on(device)(dx, dy, d);
 }
 
 Shape input_shape(const Pool2dDims& d) { return Shape{d.N, d.C, d.H, d.W}; }

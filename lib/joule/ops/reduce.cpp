@@ -4,7 +4,10 @@
 #include "joule/ops/dispatch.h"
 #include "joule/ops/elementwise.h"
 #include "kernels/cpu/reduce.h"
+#include "kernels/reference/reduce.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/reduce.h"
+#endif
 
 namespace joule {
 
@@ -26,11 +29,7 @@ Tensor sum(const Tensor& a) {
   const Device device = ops::common_device("sum", {a});
   Tensor ac = ops::contiguous_float(a, "sum", "input");
   Tensor out = Tensor::empty(Shape{}, DType::Float32, a.device());
-  if (device.is_cpu()) {
-    out.data<float>()[0] = kernels::cpu::sum(ac.data<float>(), ac.numel());
-  } else if constexpr (ops::kCudaBuilt) {
-    kernels::cuda::sum_async(out.data<float>(), ac.data<float>(), ac.numel());  // stays on the GPU
-  }
+  JOULE_KERNEL(sum).on(device)(out.data<float>(), ac.data<float>(), ac.numel());
   return record("sum", out, {a}, [s = a.shape()](const Tensor& g, const Needs&) {
     return grads{spread(g, s, -1, true)};
   });

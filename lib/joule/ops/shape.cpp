@@ -6,8 +6,12 @@
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/copy.h"
 #include "kernels/cpu/elementwise.h"
+#include "kernels/reference/copy.h"
+#include "kernels/reference/elementwise.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/copy.h"
 #include "kernels/cuda/elementwise.h"
+#endif
 
 namespace joule {
 

@@ -3,7 +3,10 @@
 #include "joule/autograd/node.h"
 #include "joule/ops/dispatch.h"
 #include "kernels/cpu/softmax.h"
+#include "kernels/reference/softmax.h"
+#ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/softmax.h"
+#endif
 
 namespace joule {
 

@@ -7,6 +7,7 @@
 #include "joule/ops/linalg.h"
 #include "joule/ops/reduce.h"
 #include "kernels/cpu/sparse.h"
+#include "kernels/reference/sparse.h"
 #ifdef JOULE_WITH_CUDA
 #include "kernels/cuda/sparse.h"
 #endif

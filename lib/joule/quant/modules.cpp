@@ -18,10 +18,7 @@ struct Requant {
   std::vector<float> multiplier, bias;
   int32_t zp = 0;
   bool relu = false;
-  cpu::Requant cpu() const {
-    return {multiplier.data(), bias.empty() ? nullptr : bias.data(), zp, relu};
-  }
-  ref::Requant ref() const {
+  kernels::Requant view() const {
     return {multiplier.data(), bias.empty() ? nullptr : bias.data(), zp, relu};
   }
 };
@@ -74,9 +71,9 @@ QTensor QLinear::qforward(const QTensor& x) {
   const Requant r = requant(x.params(), w_, bias_, out_, relu_);
   const int32_t zp = x.params().zero_point;
   if (ops::reference_kernels_enabled())
-    ref::qgemm_u8(y.data(), x.data(), zp, w_.data.data(), B, OUT, IN, r.ref());
+    ref::qgemm_u8(y.data(), x.data(), zp, w_.data.data(), B, OUT, IN, r.view());
   else
-    cpu::qgemm_packed_u8(y.data(), OUT, x.data(), IN, zp, packed_, B, r.cpu());
+    cpu::qgemm_packed_u8(y.data(), OUT, x.data(), IN, zp, packed_, B, r.view());
   return y;
 }
 
@@ -99,7 +96,7 @@ QConv2d::QConv2d(QWeight weight, std::vector<float> bias, Conv2dParams params, Q
   JOULE_CHECK(w_.shape.numel() / w_.shape[0] <= 65536, "QConv2d: at most 65536 inputs per ",
               "output (int32 accumulators), got ", w_.shape.numel() / w_.shape[0]);
   check_bias(bias_, w_.shape[0], "QConv2d");
-  kernels::cpu::Conv2dDims d;
+  kernels::Conv2dDims d;
   d.OC = w_.shape[0], d.C = w_.shape[1], d.KH = w_.shape[2], d.KW = w_.shape[3];
   packed_ = cpu::pack_qconv_weight(w_.data.data(), d);
 }
@@ -108,7 +105,7 @@ QTensor QConv2d::qforward(const QTensor& x) {
   const Shape& s = x.shape();
   JOULE_CHECK(s.dim() == 4 && s[1] == w_.shape[1], "quantized Conv2d: expects (N, ", w_.shape[1],
               ", H, W), got ", x.str());
-  cpu::Conv2dDims d;
+  kernels::Conv2dDims d;
   d.N = s[0], d.C = s[1], d.H = s[2], d.W = s[3];
   d.OC = w_.shape[0], d.KH = w_.shape[2], d.KW = w_.shape[3];
   d.SH = params_.stride.h, d.SW = params_.stride.w, d.PH = params_.padding.h;
@@ -119,15 +116,10 @@ QTensor QConv2d::qforward(const QTensor& x) {
   QTensor y = QTensor::reuse(spare_, Shape{d.N, d.OC, d.OH, d.OW}, out_);
   const Requant r = requant(x.params(), w_, bias_, out_, relu_);
   const int32_t zp = x.params().zero_point;
-  if (ops::reference_kernels_enabled()) {
-    ref::Conv2dDims rd;
-    rd.N = d.N, rd.C = d.C, rd.H = d.H, rd.W = d.W, rd.OC = d.OC, rd.KH = d.KH, rd.KW = d.KW;
-    rd.OH = d.OH, rd.OW = d.OW, rd.SH = d.SH, rd.SW = d.SW, rd.PH = d.PH, rd.PW = d.PW;
-    rd.DH = d.DH, rd.DW = d.DW;
-    ref::qconv2d_u8(y.data(), x.data(), zp, w_.data.data(), rd, r.ref());
-  } else {
-    cpu::qconv2d_packed_u8(y.data(), x.data(), zp, packed_, d, r.cpu());
-  }
+  if (ops::reference_kernels_enabled())
+    ref::qconv2d_u8(y.data(), x.data(), zp, w_.data.data(), d, r.view());
+  else
+    cpu::qconv2d_packed_u8(y.data(), x.data(), zp, packed_, d, r.view());
   return y;
 }
 
@@ -163,7 +155,7 @@ QMaxPool2d::QMaxPool2d(Size2 kernel, Size2 stride, Size2 padding)
 QTensor QMaxPool2d::qforward(const QTensor& x) {
   const Shape& s = x.shape();
   JOULE_CHECK(s.dim() == 4, "quantized MaxPool2d: expects (N, C, H, W), got ", x.str());
-  cpu::Pool2dDims d;
+  kernels::Pool2dDims d;
   d.N = s[0], d.C = s[1], d.H = s[2], d.W = s[3], d.KH = kernel_.h, d.KW = kernel_.w;
   d.SH = stride_.h, d.SW = stride_.w, d.PH = padding_.h, d.PW = padding_.w;
   d.OH = (d.H + 2 * d.PH - d.KH) / d.SH + 1;
@@ -171,14 +163,10 @@ QTensor QMaxPool2d::qforward(const QTensor& x) {
   JOULE_CHECK(d.OH > 0 && d.OW > 0, "quantized MaxPool2d: input ", s, " is smaller than the ",
               "window ", kernel_);
   QTensor y = QTensor::reuse(spare_, Shape{d.N, d.C, d.OH, d.OW}, x.params());
-  if (ops::reference_kernels_enabled()) {
-    ref::Pool2dDims rd;
-    rd.N = d.N, rd.C = d.C, rd.H = d.H, rd.W = d.W, rd.KH = d.KH, rd.KW = d.KW;
-    rd.OH = d.OH, rd.OW = d.OW, rd.SH = d.SH, rd.SW = d.SW, rd.PH = d.PH, rd.PW = d.PW;
-    ref::max_pool2d_u8(y.data(), x.data(), rd);
-  } else {
+  if (ops::reference_kernels_enabled())
+    ref::max_pool2d_u8(y.data(), x.data(), d);
+  else
     cpu::max_pool2d_u8(y.data(), x.data(), d);
-  }
   return y;
 }
 

@@ -1,10 +1,10 @@
-#include "joule/distill/kd_kernel.h"
+#include "cpu/distill.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-namespace joule::distill::kernels {
+namespace joule::kernels::cpu {
 
 namespace {
 
@@ -31,8 +31,8 @@ void soften(Row& r, const float* x, int64_t C, float scale) {
 
 }  // namespace
 
-float kd_loss_forward(float* grad, const float* student, const float* teacher,
-                      const int64_t* labels, int64_t B, int64_t C, float temperature, float alpha) {
+void kd_loss_forward(float* loss, float* grad, const float* student, const float* teacher,
+                     const int64_t* labels, int64_t B, int64_t C, float temperature, float alpha) {
   const float inv_t = 1.f / temperature;
   const double a = alpha, T = temperature, inv_b = 1.0 / static_cast<double>(B);
   const size_t n = static_cast<size_t>(C);
@@ -57,7 +57,7 @@ float kd_loss_forward(float* grad, const float* student, const float* teacher,
       g[y] -= static_cast<float>((1 - a) * inv_b);
     }
   }
-  return static_cast<float>((a * T * T * kl + (1 - a) * ce) * inv_b);
+  *loss = static_cast<float>((a * T * T * kl + (1 - a) * ce) * inv_b);
 }
 
-}  // namespace joule::distill::kernels
+}  // namespace joule::kernels::cpu
