@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
                             .progress = !cli.on("no-progress"),
                             .device = device});
     trainer.set_scheduler(sched);
-    trainer.add_callback(metering.callback);
+    examples::add_metering(trainer, metering);
 
     train::CheckpointParts parts{sched, cnn.generators, metering.callback.get(), {}};
     for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "dropout"})
@@ -88,7 +88,10 @@ int main(int argc, char** argv) {
                 << " energy=" << metering.meter->kind()
                 << (ckpt.empty() ? "" : " checkpoint=" + train::checkpoint_path(ckpt)) << std::endl;
     for (const auto& [k, v] : parts.attributes) info.params.emplace_back(k, v);
-    examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout);
+    std::vector<std::string> artifacts;  // the final checkpoint, for the MLflow run
+    if (!ckpt.empty() && std::filesystem::exists(train::checkpoint_path(ckpt)))
+      artifacts.push_back(train::checkpoint_path(ckpt));
+    examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout, artifacts);
   } catch (const Error& e) {
     std::cerr << "fashion_cnn: " << e.what() << std::endl;
     return 1;

@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
                             .progress = !cli.on("no-progress"),
                             .device = device});
     trainer.set_scheduler(sched);
-    trainer.add_callback(metering.callback);
+    examples::add_metering(trainer, metering);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;

@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     trainer.add_callback(
         std::make_shared<prune::SET>(*model, prune::SETOptions{.zeta = cli.f64("zeta"), .seed = seed + 1}));
     trainer.add_callback(std::make_shared<MemoryField>());
-    trainer.add_callback(metering.callback);
+    examples::add_metering(trainer, metering);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;

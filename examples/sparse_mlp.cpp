@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
       trainer.add_callback(std::make_shared<prune::PruningCallback>(schedule));
     }
     trainer.add_callback(std::make_shared<NnzField>(*model));
-    trainer.add_callback(metering.callback);
+    examples::add_metering(trainer, metering);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;
