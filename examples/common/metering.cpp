@@ -37,7 +37,7 @@ class ExitAfterForecast : public train::Callback {
 void add_metering(train::Trainer& trainer, Metering& m) {
   trainer.add_callback(m.callback);
   m.forecast = std::make_shared<train::ForecastCallback>(
-      train::ForecastOptions{.log = nullptr, .stop_after = m.forecast_only});
+      train::ForecastOptions{.meter = m.meter.get(), .log = nullptr, .stop_after = m.forecast_only});
   trainer.add_callback(m.forecast);
   if (m.forecast_only) trainer.add_callback(std::make_shared<ExitAfterForecast>());
 }

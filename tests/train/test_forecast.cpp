@@ -62,6 +62,17 @@ TEST(Forecast, WarmUpStepsAreLeftOutOfTheLaterEpochs) {
   EXPECT_NEAR(f.joules_for(3), 740 + 2 * 540.0, 1e-9);
 }
 
+TEST(Forecast, TheSecondHalfsMeteredEnergyGivesTheSteadyEpoch) {
+  // 100 steps; time says little (steady pace), but the metered second half used 200 J: a later
+  // epoch's training is 400 J, not epoch 1's 500 J.
+  const Synthetic s = epoch(100, 0, 0.1, 0.1, 50, 40, 1);
+  const EnergyForecast f = forecast_from_first_epoch(s.rec, s.ends, 5, 200);
+  EXPECT_NEAR(f.steady_j, 400 + 40, 1e-9);
+  EXPECT_NEAR(f.total_joules(), 540 + 4 * 440.0, 1e-9);
+  // Never above epoch 1's own training energy.
+  EXPECT_NEAR(forecast_from_first_epoch(s.rec, s.ends, 5, 400).steady_j, 540, 1e-9);
+}
+
 TEST(Forecast, FewStepsOrOneEpochNeedNoCorrection) {
   const Synthetic s = epoch(3, 1, 5, 1, 10, 0, 0);
   EXPECT_DOUBLE_EQ(forecast_from_first_epoch(s.rec, s.ends, 4).warmup_scale, 1.0);

@@ -57,6 +57,7 @@ double nice_max(double v) {
 struct Frame {
   double W = 640, H = 300, l = 64, t = 16, w = 556, h = 240;
   double xmax = 1, ymin = 0, ymax = 1;
+  bool xticks = true;  // false for bar charts, which label their bars
   double x(double v) const { return l + w * v / xmax; }
   double y(double v) const { return t + h * (1 - (v - ymin) / (ymax - ymin)); }
   std::string open(const std::string& label, const std::string& xlabel,
@@ -68,8 +69,9 @@ struct Frame {
       << "\" fill=\"#fff\" stroke=\"#999\"/>\n";
     for (int i = 0; i <= 5; ++i) {
       const double xv = xmax * i / 5, yv = ymin + (ymax - ymin) * i / 5;
-      o << "<text x=\"" << fmt(x(xv), "%.1f") << "\" y=\"" << t + h + 16
-        << "\" text-anchor=\"middle\" class=\"tick\">" << fmt(xv) << "</text>\n";
+      if (xticks)
+        o << "<text x=\"" << fmt(x(xv), "%.1f") << "\" y=\"" << t + h + 16
+          << "\" text-anchor=\"middle\" class=\"tick\">" << fmt(xv) << "</text>\n";
       o << "<text x=\"" << l - 6 << "\" y=\"" << fmt(y(yv) + 4, "%.1f")
         << "\" text-anchor=\"end\" class=\"tick\">" << fmt(yv) << "</text>\n";
       o << "<line x1=\"" << l << "\" x2=\"" << l + w << "\" y1=\"" << fmt(y(yv), "%.1f")
@@ -156,6 +158,7 @@ std::string energy_chart(const ReportRun& r) {
   for (const auto& e : r.epochs) ymax = std::max(ymax, e.cpu_j + e.dram_j + e.gpu_j);
   const double n = static_cast<double>(std::max<size_t>(r.epochs.size(), 1));
   f.xmax = n;
+  f.xticks = false;
   f.ymax = nice_max(ymax);
   std::ostringstream o;
   o << f.open(r.run_name + ": energy per epoch", "epoch", "energy (J)");
@@ -212,6 +215,7 @@ std::string forecast_chart(const std::vector<ReportRun>& runs) {
   f.H = 260;
   f.h = 180;
   f.xmax = static_cast<double>(with.size());
+  f.xticks = false;
   f.ymax = nice_max(ymax);
   std::ostringstream o;
   o << f.open("forecast after epoch 1 against measured energy", "run", "energy (J)");

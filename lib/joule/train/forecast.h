@@ -2,11 +2,13 @@
 // joules, seconds and grams CO2e the configured number of epochs will take, evaluation included.
 //
 // Epoch 1 carries warm-up (first-touch allocations, cold caches, lazy initialisation), so it is
-// a poor sample of the epochs after it. The forecast times the steps of epoch 1 and takes the
-// second half of them as the steady pace: the training loop of every later epoch is expected to
-// last steps x (mean step time over the second half), its energy epoch 1's training energy
-// scaled by that time over epoch 1's (power taken as steady), and its evaluation the same as
-// epoch 1's. Then
+// a poor sample of the epochs after it. The forecast takes the second half of epoch 1's steps as
+// the steady pace: the training loop of every later epoch is expected to last steps x (mean step
+// time over the second half) and to use steps x (mean step energy over the second half, read
+// from the meter at the half and at the end; without a meter, epoch 1's training energy scaled
+// by that time over epoch 1's); its evaluations likewise from the second half of their batches
+// (each split read from the meter; without a meter or with fewer than 4 batches, epoch 1's).
+// Neither exceeds epoch 1's own (warm-up only adds). Then
 //     total = e1 + (N - 1) x e_steady,
 // and the same for seconds; grams follow from joules at epoch 1's grams per joule.
 #pragma once
@@ -17,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "joule/energy/meter.h"
 #include "joule/train/record.h"
 #include "joule/train/trainer.h"
 
@@ -38,15 +41,21 @@ struct EnergyForecast {
 };
 
 // The forecast from epoch 1's record and the end times of its training steps (seconds since the
-// epoch began, in order), for `epochs` epochs in all. Fewer than 4 steps: no warm-up correction.
+// epoch began, in order), for `epochs` epochs in all. `second_half_j` is the training energy of
+// steps n/2 .. n-1 (< 0: unknown, scale by time); `steady_eval_j` a later epoch's evaluation
+// energy (< 0: epoch 1's). Fewer than 4 steps: no warm-up correction of the training loop.
 // Throws joule::Error when epochs < 1 or the step times decrease.
 EnergyForecast forecast_from_first_epoch(const EpochRecord& first,
-                                         const std::vector<double>& step_end_s, int64_t epochs);
+                                         const std::vector<double>& step_end_s, int64_t epochs,
+                                         double second_half_j = -1, double steady_eval_j = -1);
 
 // forecast_error_pct: (forecast - measured) / measured x 100; 0 when measured is 0.
 double forecast_error_pct(double forecast, double measured);
 
 struct ForecastOptions {
+  // The training's meter, read at the middle and the end of epoch 1's steps (null: the warm-up
+  // correction scales epoch 1's energy by time).
+  energy::Meter* meter = nullptr;
   std::ostream* log = nullptr;  // where the lines go (null: the trainer's log, else std::cout)
   bool stop_after = false;      // --forecast-only: request a stop after the forecast
 };
@@ -62,6 +71,10 @@ class ForecastCallback : public Callback {
   explicit ForecastCallback(ForecastOptions options = {});
   void on_epoch_begin(Trainer& t, int64_t epoch) override;
   void on_batch_end(Trainer& t, const StepInfo& step) override;
+  void on_eval_begin(Trainer& t, const std::string& split) override;
+  void on_eval_batch_end(Trainer& t, const std::string& split, int64_t step,
+                         int64_t steps) override;
+  void on_eval_end(Trainer& t, const std::string& split, const EvalResult& r) override;
   void on_epoch_end(Trainer& t, EpochRecord& rec) override;
   void on_train_end(Trainer& t) override;
 
@@ -81,6 +94,10 @@ class ForecastCallback : public Callback {
   bool done_first_ = false;
   double epoch_t0_ = 0;
   std::vector<double> step_end_s_;
+  double mid_j_ = -1, second_half_j_ = -1;
+  // Epoch 1's evaluations: the meter at a split's start and half, the steady estimate so far.
+  double eval_start_j_ = -1, eval_mid_j_ = -1, eval_split_steady_j_ = -1, steady_eval_j_ = 0;
+  bool eval_ok_ = true;
   EnergyForecast forecast_;
   double measured_j_ = -1;
   int64_t measured_epochs_ = 0;
