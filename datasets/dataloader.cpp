@@ -3,6 +3,8 @@
 #include <cstring>
 #include <numeric>
 
+#include "datasets/distributed_sampler.h"
+
 namespace joule::data {
 
 DataLoader::DataLoader(Dataset dataset, const LoaderOptions& options)
@@ -10,6 +12,17 @@ DataLoader::DataLoader(Dataset dataset, const LoaderOptions& options)
   dataset_.validate("DataLoader");
   JOULE_CHECK(options.batch_size > 0, "DataLoader: batch_size must be positive, got ",
               options.batch_size);
+  JOULE_CHECK(options.world_size >= 1 && options.rank >= 0 && options.rank < options.world_size,
+              "DataLoader: rank ", options.rank, " is not within a world of ", options.world_size,
+              " ranks");
+  if (options.world_size > 1) {
+    const int64_t n = dataset_.size(), b = options.batch_size;
+    const int64_t smallest = (options.drop_last || n % b == 0 || n < b) ? std::min(n, b) : n % b;
+    JOULE_CHECK(smallest >= options.world_size, "DataLoader: a batch of ", smallest,
+                " samples (batch_size=", b, ", ", n, " samples) cannot be shared by ",
+                options.world_size, " ranks: every rank needs at least one; use drop_last or "
+                "another batch size");
+  }
   dataset_.features = dataset_.features.contiguous();
   dataset_.labels = dataset_.labels.contiguous();
   set_epoch(0);
@@ -31,11 +44,15 @@ int64_t DataLoader::num_batches() const {
 Batch DataLoader::batch(int64_t i) const {
   JOULE_CHECK(i >= 0 && i < num_batches(), "DataLoader::batch: index ", i, " is outside [0, ",
               num_batches(), ")");
-  const int64_t begin = i * options_.batch_size;
-  const int64_t B = std::min(options_.batch_size, dataset_.size() - begin);
+  const int64_t global_begin = i * options_.batch_size;
+  const int64_t global_count = std::min(options_.batch_size, dataset_.size() - global_begin);
+  const Slice mine = shard_of_batch(global_count, options_.world_size, options_.rank);
+  const int64_t begin = global_begin + mine.begin;
+  const int64_t B = mine.count;
   const int64_t D = dataset_.feature_dim();
   Batch b{Tensor::empty(Shape{B, D}), Tensor::empty(Shape{B}, DType::Int64),
-          Tensor::empty(Shape{B}, DType::Int64)};
+          Tensor::empty(Shape{B}, DType::Int64),
+          options_.world_size > 1 ? global_count : -1};
   const float* src = dataset_.features.data<float>();
   const int64_t* lab = dataset_.labels.data<int64_t>();
   float* x = b.x.data<float>();

@@ -8,6 +8,7 @@
 
 #include "common/cli.h"
 #include "common/cnn.h"
+#include "common/distributed.h"
 #include "common/metering.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
   cli.parse_or_exit(argc, argv);
+  examples::Distributed dist("fashion_cnn");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
     report::RunInfo info = examples::new_run_info("examples/fashion_cnn");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -47,23 +49,24 @@ int main(int argc, char** argv) {
     optim::SGD& opt = *sgd.opt;
     auto sched = sgd.scheduler;
     const int64_t epochs = recipe.epochs;
-    data::DataLoader train_loader(train,
-                                  {.batch_size = recipe.batch, .shuffle = true, .seed = seed});
-    data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+    data::DataLoader train_loader(
+        train, dist.shard({.batch_size = recipe.batch, .shuffle = true, .seed = seed}));
+    data::DataLoader test_loader(test, dist.shard({.batch_size = 1000, .shuffle = false}));
 
     std::cout << "model=cnn params=" << model.num_parameters() << " batchnorm="
               << (cli.on("batchnorm") ? 1 : 0) << " dropout=" << cli.f64("dropout")
               << " train_samples=" << train.size() << " test_samples=" << test.size()
               << " batch=" << recipe.batch << " threads=" << threads << " blas="
               << examples::blas_name(device) << " " << examples::device_fields(device)
-              << (device.is_cpu() ? " conv=direct" : " conv=im2col-cublas") << std::endl;
+              << (device.is_cpu() ? " conv=direct" : " conv=im2col-cublas") << " "
+              << dist.fields() << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout, device);
     train::Trainer trainer(model, opt,
                            {.epochs = epochs,
-                            .progress = !cli.on("no-progress"),
+                            .progress = !cli.on("no-progress") && dist.is_root(),
                             .device = device});
     trainer.set_scheduler(sched);
-    examples::add_metering(trainer, metering);
+    dist.add_callbacks(trainer, metering);
 
     train::CheckpointParts parts{sched, cnn.generators, metering.callback.get(), {}};
     for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "dropout"})
@@ -74,11 +77,12 @@ int main(int argc, char** argv) {
     const std::string ckpt = cli.str("checkpoint");
     if (cli.on("resume")) {
       JOULE_CHECK(!ckpt.empty(), "fashion_cnn: --resume needs a --checkpoint folder");
-      const int64_t next = train::resume(ckpt, trainer, parts);
+      const int64_t next = dist.resume(ckpt, trainer, parts);
       std::cout << "resume checkpoint=" << train::checkpoint_path(ckpt) << " next_epoch=" << next
                 << std::endl;
     }
-    if (!ckpt.empty()) trainer.add_callback(std::make_shared<train::CheckpointCallback>(ckpt, parts));
+    if (!ckpt.empty() && dist.is_root())  // rank 0 writes; resume sends its state to every rank
+      trainer.add_callback(std::make_shared<train::CheckpointCallback>(ckpt, parts));
 
     const auto& history = trainer.fit(train_loader, &test_loader);
     if (!history.empty())
@@ -88,13 +92,14 @@ int main(int argc, char** argv) {
                 << " energy=" << metering.meter->kind()
                 << (ckpt.empty() ? "" : " checkpoint=" + train::checkpoint_path(ckpt)) << std::endl;
     for (const auto& [k, v] : parts.attributes) info.params.emplace_back(k, v);
+    info.params.emplace_back("world_size", std::to_string(dist.size()));
     std::vector<std::string> artifacts;  // the final checkpoint, for the MLflow run
     if (!ckpt.empty() && std::filesystem::exists(train::checkpoint_path(ckpt)))
       artifacts.push_back(train::checkpoint_path(ckpt));
-    examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout, artifacts);
+    if (dist.is_root())
+      examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout, artifacts);
   } catch (const Error& e) {
-    std::cerr << "fashion_cnn: " << e.what() << std::endl;
-    return 1;
+    return dist.fail("fashion_cnn", e);
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "common/cli.h"
+#include "common/distributed.h"
 #include "common/metering.h"
 #include "common/mlp.h"
 #include "common/recipes.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
   cli.parse_or_exit(argc, argv);
+  examples::Distributed dist("fashion_mlp");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
     report::RunInfo info = examples::new_run_info("examples/fashion_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -39,22 +41,23 @@ int main(int argc, char** argv) {
     auto sched = sgd.scheduler;
     const int64_t epochs = recipe.epochs;
 
-    data::DataLoader train_loader(train, {.batch_size = recipe.batch, .shuffle = true,
-                                          .seed = static_cast<uint64_t>(cli.i64("seed"))});
-    data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+    data::DataLoader train_loader(
+        train, dist.shard({.batch_size = recipe.batch, .shuffle = true,
+                           .seed = static_cast<uint64_t>(cli.i64("seed"))}));
+    data::DataLoader test_loader(test, dist.shard({.batch_size = 1000, .shuffle = false}));
 
     std::cout << "model=" << arch << " params=" << model->num_parameters()
               << " train_samples=" << train.size() << " test_samples=" << test.size()
               << " batch=" << recipe.batch << " threads=" << threads << " blas="
-              << examples::blas_name(device) << " " << examples::device_fields(device)
-              << std::endl;
+              << examples::blas_name(device) << " " << examples::device_fields(device) << " "
+              << dist.fields() << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout, device);
     train::Trainer trainer(*model, opt,
                            {.epochs = epochs,
-                            .progress = !cli.on("no-progress"),
+                            .progress = !cli.on("no-progress") && dist.is_root(),
                             .device = device});
     trainer.set_scheduler(sched);
-    examples::add_metering(trainer, metering);
+    dist.add_callbacks(trainer, metering);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;
@@ -69,10 +72,10 @@ int main(int argc, char** argv) {
       info.params.emplace_back(k, cli.str(k));
     info.params.emplace_back("threads", std::to_string(threads));
     info.params.emplace_back("device", device.str());
-    examples::write_outputs(metering, info, "fashion_mlp", -1, {}, std::cout);
+    info.params.emplace_back("world_size", std::to_string(dist.size()));
+    if (dist.is_root()) examples::write_outputs(metering, info, "fashion_mlp", -1, {}, std::cout);
   } catch (const Error& e) {
-    std::cerr << "fashion_mlp: " << e.what() << std::endl;
-    return 1;
+    return dist.fail("fashion_mlp", e);
   }
   return 0;
 }

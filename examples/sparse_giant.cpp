@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/cli.h"
+#include "common/distributed.h"
 #include "common/metering.h"
 #include "common/mlp.h"
 #include "datasets/fashion_mnist.h"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
                 {.min = 0, .note = "0 = all 60000"});
   examples::add_metering_flags(cli, "runs");
   cli.parse_or_exit(argc, argv);
+  examples::Distributed dist("sparse_giant");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
     report::RunInfo info = examples::new_run_info("examples/sparse_giant");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -79,22 +81,26 @@ int main(int argc, char** argv) {
     auto sched = std::make_shared<optim::Scheduler>(
         opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
     const int64_t batch = examples::batch_size(cli, train.size(), std::cerr);
-    data::DataLoader train_loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
-    data::DataLoader test_loader(test, {.batch_size = 500, .shuffle = false});
+    data::DataLoader train_loader(
+        train, dist.shard({.batch_size = batch, .shuffle = true, .seed = seed}));
+    data::DataLoader test_loader(test, dist.shard({.batch_size = 500, .shuffle = false}));
 
     std::cout << "model=" << arch << " method=set epsilon=" << epsilon
               << " layer_densities=" << dtext.str() << " nnz=" << nnz
               << " dense_weights=" << dense
               << " sparsity=" << 1.0 - static_cast<double>(nnz) / static_cast<double>(dense)
               << " dense_twin_gb=" << dense_twin_gb << " peak_rss_mb_after_init=" << peak_rss_mb()
-              << " train_samples=" << train.size() << " threads=" << threads << std::endl;
+              << " train_samples=" << train.size() << " threads=" << threads << " "
+              << dist.fields() << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout);
-    train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
+    train::Trainer trainer(*model, opt, {.epochs = epochs,
+                                         .progress = !cli.on("no-progress") && dist.is_root()});
     trainer.set_scheduler(sched);
+    dist.add_data_parallel(trainer);  // first: SET sees the averaged weights and gradients
     trainer.add_callback(
         std::make_shared<prune::SET>(*model, prune::SETOptions{.zeta = cli.f64("zeta"), .seed = seed + 1}));
     trainer.add_callback(std::make_shared<MemoryField>());
-    examples::add_metering(trainer, metering);
+    dist.add_metering(trainer, metering);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;
@@ -113,10 +119,10 @@ int main(int argc, char** argv) {
                           "train-samples"})
       info.params.emplace_back(k, cli.str(k));
     info.params.emplace_back("threads", std::to_string(threads));
-    examples::write_outputs(metering, info, "sparse_giant", -1, {}, std::cout);
+    info.params.emplace_back("world_size", std::to_string(dist.size()));
+    if (dist.is_root()) examples::write_outputs(metering, info, "sparse_giant", -1, {}, std::cout);
   } catch (const Error& e) {
-    std::cerr << "sparse_giant: " << e.what() << std::endl;
-    return 1;
+    return dist.fail("sparse_giant", e);
   }
   return 0;
 }

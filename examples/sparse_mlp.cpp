@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/cli.h"
+#include "common/distributed.h"
 #include "common/metering.h"
 #include "common/mlp.h"
 #include "datasets/fashion_mnist.h"
@@ -55,6 +56,7 @@ int main(int argc, char** argv) {
       .int_flag("prune-every", "100", "gmp: steps between pruning events", {.min = 1});
   examples::add_metering_flags(cli, "runs");
   cli.parse_or_exit(argc, argv);
+  examples::Distributed dist("sparse_mlp");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
     report::RunInfo info = examples::new_run_info("examples/sparse_mlp");
     const int threads = examples::set_threads(cli.i64("threads"));
@@ -88,18 +90,21 @@ int main(int argc, char** argv) {
     auto sched = std::make_shared<optim::Scheduler>(
         opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(epochs, 1)));
     const int64_t batch = examples::batch_size(cli, train.size(), std::cerr);
-    data::DataLoader train_loader(train, {.batch_size = batch, .shuffle = true, .seed = seed});
-    data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+    data::DataLoader train_loader(
+        train, dist.shard({.batch_size = batch, .shuffle = true, .seed = seed}));
+    data::DataLoader test_loader(test, dist.shard({.batch_size = 1000, .shuffle = false}));
 
     std::cout << "model=" << arch << " method=" << method << " sparsity=" << sparsity
               << " nnz=" << examples::weight_nnz(*model)
               << " dense_weights=" << examples::dense_weight_count(*model)
               << (densities_text.empty() ? "" : " layer_densities=" + densities_text)
               << " train_samples=" << train.size() << " batch=" << batch
-              << " threads=" << threads << std::endl;
+              << " threads=" << threads << " " << dist.fields() << std::endl;
     examples::Metering metering = examples::start_metering(cli, std::cout);
-    train::Trainer trainer(*model, opt, {.epochs = epochs, .progress = !cli.on("no-progress")});
+    train::Trainer trainer(*model, opt, {.epochs = epochs,
+                                         .progress = !cli.on("no-progress") && dist.is_root()});
     trainer.set_scheduler(sched);
+    dist.add_data_parallel(trainer);  // first: SET/RigL see the averaged gradients
     if (method == "set")
       trainer.add_callback(std::make_shared<prune::SET>(
           *model, prune::SETOptions{.zeta = cli.f64("zeta"), .seed = seed + 1,
@@ -124,7 +129,7 @@ int main(int argc, char** argv) {
       trainer.add_callback(std::make_shared<prune::PruningCallback>(schedule));
     }
     trainer.add_callback(std::make_shared<NnzField>(*model));
-    examples::add_metering(trainer, metering);
+    dist.add_metering(trainer, metering);
     const auto& history = trainer.fit(train_loader, &test_loader);
     double total_s = 0;
     for (const auto& r : history) total_s += r.train_s;
@@ -147,18 +152,21 @@ int main(int argc, char** argv) {
           sparse_model->push_back((*model)[i]);
       }
       train::Trainer eval(*sparse_model, opt, {.epochs = 0, .progress = false, .quiet = true});
-      const train::EvalResult r = eval.evaluate(test_loader);
+      const train::EvalResult r = eval.evaluate(test_loader);  // this rank's share of the test set
+      const double acc =
+          dist::weighted_mean(dist.env().world(), r.accuracy, static_cast<double>(r.samples));
       std::cout << "converted=SparseLinear nnz=" << examples::weight_nnz(*sparse_model)
-                << " test_acc=" << r.accuracy << std::endl;
+                << " test_acc=" << acc << std::endl;
     }
     for (const char* k : {"epochs", "batch", "lr", "momentum", "weight-decay", "seed", "hidden",
                           "sparsity", "method"})
       info.params.emplace_back(k, cli.str(k));
     info.params.emplace_back("threads", std::to_string(threads));
-    examples::write_outputs(metering, info, "sparse_mlp_" + method, -1, {}, std::cout);
+    info.params.emplace_back("world_size", std::to_string(dist.size()));
+    if (dist.is_root())
+      examples::write_outputs(metering, info, "sparse_mlp_" + method, -1, {}, std::cout);
   } catch (const Error& e) {
-    std::cerr << "sparse_mlp: " << e.what() << std::endl;
-    return 1;
+    return dist.fail("sparse_mlp", e);
   }
   return 0;
 }

@@ -31,4 +31,14 @@ struct Pool2dDims {
   int64_t SH = 1, SW = 1, PH = 0, PW = 0;
 };
 
+// How the int8 kernels (quant.inc) turn int32 accumulators into outputs. multiplier (N):
+// s_x * s_w[n] / s_y for uint8 outputs, s_x * s_w[n] for float outputs; bias (N) or null:
+// bias[n] / s_y, or bias[n] for float outputs.
+struct Requant {
+  const float* multiplier = nullptr;
+  const float* bias = nullptr;
+  int32_t out_zero_point = 0;  // uint8 outputs only
+  bool relu = false;
+};
+
 }  // namespace joule::kernels

@@ -9,6 +9,9 @@
 #   libhdf5-dev hdf5-tools             HDF5 checkpoints and datasets; h5dump to inspect them
 #   python3-h5py                       the tests check that h5py reads a checkpoint without Joule
 #   libgtest-dev libgmock-dev googletest   the test suite
+#   libopenmpi-dev openmpi-bin         MPI for data-parallel training (joule::dist) and mpirun;
+#                                      the build finds it (JOULE_MPI=AUTO) and CTest runs the MPI
+#                                      test as two processes
 #   dataset-fashion-mnist              Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #                                      (used by the examples, the dataset tests and bench/)
 # Not CUDA: the toolkit (nvcc, cuBLAS) comes from NVIDIA's installer or the machine's image, never
@@ -21,7 +24,8 @@ joule_install_deps() (
 
   local packages=(build-essential cmake pkg-config libeigen3-dev zlib1g-dev libhdf5-dev hdf5-tools
                   python3-h5py
-                  libgtest-dev libgmock-dev googletest dataset-fashion-mnist)
+                  libgtest-dev libgmock-dev googletest dataset-fashion-mnist
+                  libopenmpi-dev openmpi-bin)
 
   local missing=()
   local pkg status

@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "joule/autograd/gradcheck.h"
+#include "joule/backward/gradcheck.h"
 #include "joule/core/tensor.h"
 
 namespace joule::test {

@@ -1,9 +1,9 @@
 // The whole public API in one include.
 #pragma once
 
-#include "joule/autograd/gradcheck.h"
 #include "joule/autograd/grad_mode.h"
 #include "joule/autograd/node.h"
+#include "joule/backward/gradcheck.h"
 #include "joule/core/check.h"
 #include "joule/core/device.h"
 #include "joule/core/generator.h"

@@ -6,6 +6,7 @@
 #include "ops_table/op_table.h"
 
 #include "joule/joule.h"
+#include "joule/ops/distill.h"
 #include "ops_table/op_table_rows.h"
 
 namespace joule::optable {
@@ -164,6 +165,15 @@ std::vector<OpRow> softmax_loss_rows() {
           [](const auto& x) { return mse_loss(x[0], x[1]); }),
       row("mse_loss_constant_target", "mse_loss", {uniform({5, 3}), constant(uniform({5, 3}))},
           [](const auto& x) { return mse_loss(x[0], x[1]); }),
+      // The fused distillation loss: the student's logits differentiable, the teacher's constant.
+      row("kd_loss", "kd_loss",
+          {uniform({6, 5}, -2.f, 2.f), constant(uniform({6, 5}, -2.f, 2.f)), labels(6, 5)},
+          [](const auto& x) { return kd_loss(x[0], x[1], x[2], {.temperature = 3, .alpha = 0.5}); })
+          .skip_cuda("kd_loss has no CUDA kernel (distill composes ops on a GPU)"),
+      row("kd_loss_soft_only", "kd_loss",
+          {uniform({7, 3}, -2.f, 2.f), constant(uniform({7, 3}, -2.f, 2.f)), labels(7, 3)},
+          [](const auto& x) { return kd_loss(x[0], x[1], x[2], {.temperature = 2, .alpha = 1}); })
+          .skip_cuda("kd_loss has no CUDA kernel (distill composes ops on a GPU)"),
   };
 }
 

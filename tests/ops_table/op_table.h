@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "joule/autograd/gradcheck.h"
+#include "joule/backward/gradcheck.h"
 #include "joule/core/tensor.h"
 
 namespace joule::optable {

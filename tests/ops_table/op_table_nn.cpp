@@ -162,7 +162,7 @@ std::vector<OpRow> sparse_rows() {
     return [out, in, nnz](const std::vector<Tensor>& v) {
       Generator gen(7);
       auto p = std::make_shared<const sparse::Pattern>(sparse::Pattern::random(out, in, nnz, gen));
-      return sparse_linear(v[0], p, v[1], v.size() > 2 ? v[2] : Tensor());
+      return sparse_linear(v[0], sparse::index_of(p), v[1], v.size() > 2 ? v[2] : Tensor());
     };
   };
   return {

@@ -1,7 +1,7 @@
 // Test 1 of the op table: every row's autograd gradients against central finite differences.
 #include <gtest/gtest.h>
 
-#include "joule/autograd/gradcheck.h"
+#include "joule/backward/gradcheck.h"
 #include "ops_table/op_table.h"
 
 namespace joule::optable {

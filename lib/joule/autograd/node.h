@@ -1,5 +1,7 @@
-// The autograd graph. Each op that has an input requiring grad records a Node holding its
-// backward function; backward() walks the nodes in reverse topological order and frees them.
+// The autograd graph, as ops/ record it. Each op that has an input requiring grad records a
+// Node holding its backward function. Running the graph is the backward engine's work
+// (backward/engine.cpp, above ops/): Tensor::backward walks the nodes in reverse topological
+// order and frees them.
 #pragma once
 
 #include <array>
@@ -38,9 +40,6 @@ struct Node {
   BackwardFn fn;
   bool released = false;
 };
-
-// Runs backward from `root` with incoming gradient `grad` (defaults to 1 for a scalar root).
-void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph);
 
 }  // namespace autograd
 

@@ -96,4 +96,23 @@ Backend& backend(DeviceType type) {
 
 void register_backend(DeviceType type, Backend* b) { g_backends[static_cast<int>(type)] = b; }
 
+void copy_bytes(Device to, void* dst, Device from, const void* src, size_t bytes) {
+  for (const Device d : {to, from})
+    JOULE_CHECK(d.is_cpu() || d.index == 0, "copy from ", from, " to ", to, ": ", d,
+                " is not available: this version uses one GPU per process, cuda:0 (choose it "
+                "with CUDA_VISIBLE_DEVICES)");
+  if (bytes == 0) return;
+  if (from == to) {
+    backend(to.type).copy_within(dst, src, bytes);
+  } else if (from.is_cpu()) {
+    backend(to.type).copy_from_host(dst, src, bytes);
+  } else if (to.is_cpu()) {
+    backend(from.type).copy_to_host(dst, src, bytes);
+  } else {  // two devices: through a host buffer
+    std::vector<unsigned char> host(bytes);
+    backend(from.type).copy_to_host(host.data(), src, bytes);
+    backend(to.type).copy_from_host(dst, host.data(), bytes);
+  }
+}
+
 }  // namespace joule

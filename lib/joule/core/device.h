@@ -37,6 +37,11 @@ class Backend {
 
 // The backend for a device type; throws if that device is not built in.
 Backend& backend(DeviceType type);
+
+// Copies `bytes` from `src` on device `from` to `dst` on device `to` through the backends'
+// copy interface: host to device, device to host, within one device, or between two devices
+// through a host buffer. The one place that chooses a copy by the pair of devices.
+void copy_bytes(Device to, void* dst, Device from, const void* src, size_t bytes);
 void register_backend(DeviceType type, Backend* backend);
 
 }  // namespace joule

@@ -24,7 +24,7 @@ template <class T> constexpr DType dtype_of();
 template <> constexpr DType dtype_of<float>() { return DType::Float32; }
 template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
 
-namespace autograd { struct Node; }
+namespace autograd { struct Node; struct LeafHooks; }
 class Tensor;
 
 struct TensorImpl {
@@ -37,6 +37,9 @@ struct TensorImpl {
   bool requires_grad = false;
   std::shared_ptr<TensorImpl> grad;
   std::shared_ptr<autograd::Node> grad_fn;
+  // hooks run when a backward pass has finished accumulating this leaf's gradient
+  // (autograd/hooks.h); null when there are none
+  std::shared_ptr<autograd::LeafHooks> hooks;
 };
 
 class Tensor {
@@ -108,7 +111,8 @@ class Tensor {
   Tensor grad() const { return Tensor(impl().grad); }
   void set_grad(const Tensor& g) { impl().grad = g.impl_; }
   const std::shared_ptr<autograd::Node>& grad_fn() const { return impl().grad_fn; }
-  // Reverse-mode backward from this tensor; a scalar needs no gradient argument.
+  // Reverse-mode backward from this tensor; a scalar needs no gradient argument. Defined by the
+  // backward engine (backward/engine.cpp, above ops/): core/ does not include it.
   void backward(const Tensor& gradient = Tensor(), bool retain_graph = false) const;
 
   TensorImpl& impl() const {

@@ -145,15 +145,10 @@ Tensor& Tensor::fill_(float value) {
 
 Tensor Tensor::to(Device target) const {
   if (target == device()) return *this;
-  JOULE_CHECK(target.is_cpu() || target.index == 0, "to: ", str(), " cannot go to ", target,
-              ": this version uses one GPU per process, cuda:0 (choose it with "
-              "CUDA_VISIBLE_DEVICES)");
   Tensor src = contiguous();
   Tensor out = Tensor::empty(shape(), dtype(), target);
   const size_t bytes = static_cast<size_t>(numel()) * element_size(dtype());
-  if (device().is_cpu()) backend(target.type).copy_from_host(out.raw_data(), src.raw_data(), bytes);
-  else if (target.is_cpu()) backend(device().type).copy_to_host(out.raw_data(), src.raw_data(), bytes);
-  else out = src.to(Device::cpu()).to(target);
+  copy_bytes(target, out.raw_data(), device(), src.raw_data(), bytes);
   if (dtype() != DType::Float32) return out;
   return record("to", out, {*this}, [from = device()](const Tensor& g, const Needs&) {
     return grads{g.to(from)};

@@ -14,16 +14,15 @@
 
 namespace joule {
 
-Tensor sparse_linear(const Tensor& x, const std::shared_ptr<const sparse::Pattern>& pattern,
+Tensor sparse_linear(const Tensor& x, const SparseIndex& index,
                      const Tensor& values, const Tensor& bias,
                      const std::shared_ptr<DenseGradCapture>& capture) {
   const Device device = ops::common_device("sparse_linear", {x, values, bias});
-  JOULE_CHECK(pattern != nullptr, "sparse_linear: no pattern");
+  JOULE_CHECK(index.arrays != nullptr, "sparse_linear: no pattern (the index has no arrays)");
   check_float(x, "sparse_linear", "input");
-  const sparse::Pattern& p = *pattern;
-  const int64_t OUT = p.rows(), IN = p.cols();
-  JOULE_CHECK(values.dim() == 1 && values.numel() == p.nnz(), "sparse_linear: values must be (",
-              p.nnz(), ") to match the pattern's nnz, got ", values.shape());
+  const int64_t OUT = index.rows, IN = index.cols, NNZ = index.nnz;
+  JOULE_CHECK(values.dim() == 1 && values.numel() == NNZ, "sparse_linear: values must be (",
+              NNZ, ") to match the pattern's nnz, got ", values.shape());
   JOULE_CHECK(x.dim() >= 1 && x.size(-1) == IN, "sparse_linear: input ", x.shape(), " has ",
               x.dim() ? x.size(-1) : 0, " features, the ", OUT, "x", IN, " weight expects ", IN);
   if (bias.defined())
@@ -37,16 +36,15 @@ Tensor sparse_linear(const Tensor& x, const std::shared_ptr<const sparse::Patter
   std::vector<int64_t> out_dims = x.shape().dims();
   out_dims.back() = OUT;
   Tensor out = Tensor::empty(Shape(out_dims), DType::Float32, x.device());
-  const sparse::Pattern::Arrays a = p.arrays(device);
+  const SparseArrays a = index.arrays(device);
   JOULE_KERNEL(spmm_forward).on(device)(out.data<float>(), x2.data<float>(), a.row_ptr, a.col,
                                         v.data<float>(), b.defined() ? b.data<float>() : nullptr,
                                         B, IN, OUT);
   return record(
       "sparse_linear", out, {x, values, bias},
-      [x2, v, pattern, capture, device, xs = x.shape(), B, IN, OUT](const Tensor& g,
-                                                                    const Needs& n) {
-        const sparse::Pattern& p = *pattern;
-        const sparse::Pattern::Arrays a = p.arrays(device);
+      [x2, v, arrays = index.arrays, capture, device, xs = x.shape(), B, IN, OUT,
+       NNZ](const Tensor& g, const Needs& n) {
+        const SparseArrays a = arrays(device);
         Tensor g2 = ops::contiguous_float(g, "sparse_linear backward", "gradient")
                         .reshape(Shape{B, OUT});
         Tensor gx, gv, gb;
@@ -58,7 +56,7 @@ Tensor sparse_linear(const Tensor& x, const std::shared_ptr<const sparse::Patter
           gx = gx.reshape(xs);
         }
         if (n[1]) {
-          gv = Tensor::empty(Shape{p.nnz()}, DType::Float32, g.device());
+          gv = Tensor::empty(Shape{NNZ}, DType::Float32, g.device());
           JOULE_KERNEL(spmm_backward_weight).on(device)(gv.data<float>(), g2.data<float>(),
                                                         x2.data<float>(), a.row_ptr, a.col, B, IN,
                                                         OUT, false);

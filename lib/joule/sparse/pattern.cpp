@@ -183,4 +183,14 @@ void Pattern::validate(const std::string& who) const {
   }
 }
 
+SparseIndex index_of(const std::shared_ptr<const Pattern>& pattern) {
+  JOULE_CHECK(pattern != nullptr, "sparse::index_of: no pattern");
+  SparseIndex index;
+  index.rows = pattern->rows();
+  index.cols = pattern->cols();
+  index.nnz = pattern->nnz();
+  index.arrays = [pattern](Device device) { return pattern->arrays(device); };
+  return index;
+}
+
 }  // namespace joule::sparse

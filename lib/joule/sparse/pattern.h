@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
 #include "joule/core/generator.h"
 #include "joule/core/tensor.h"
+#include "joule/ops/sparse.h"
 
 namespace joule::sparse {
 
@@ -61,9 +64,7 @@ class Pattern {
 
   // The pattern's arrays where a kernel on `device` can read them: the host arrays on the CPU, a
   // copy on another device, refreshed after every change of the pattern (assign, rebuild_csc).
-  struct Arrays {
-    const int64_t *row_ptr, *col, *csc_col_ptr, *csc_row, *csc_perm;
-  };
+  using Arrays = SparseArrays;
   Arrays arrays(Device device) const;
 
  private:
@@ -76,5 +77,9 @@ class Pattern {
   mutable Device mirror_device_;
   mutable std::vector<Tensor> mirror_;
 };
+
+// The pattern as the sparse_linear op takes it (ops/sparse.h): its sizes and its arrays on any
+// device, read through `pattern`, which the index keeps alive. Throws on a null pattern.
+SparseIndex index_of(const std::shared_ptr<const Pattern>& pattern);
 
 }  // namespace joule::sparse

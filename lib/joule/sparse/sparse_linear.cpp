@@ -123,7 +123,7 @@ std::shared_ptr<Linear> SparseLinear::to_dense() const {
 }
 
 Tensor SparseLinear::forward(const Tensor& x) {
-  return sparse_linear(x, pattern_, values_, bias_, capture_);
+  return sparse_linear(x, sparse::index_of(pattern_), values_, bias_, capture_);
 }
 
 std::string SparseLinear::repr() const {

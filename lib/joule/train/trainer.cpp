@@ -31,7 +31,7 @@ int64_t count_correct(const Tensor& output, const Tensor& labels) {
 // The batch with x and y on `device` (the same batch on the CPU); indices stay on the host.
 data::Batch on_device(const data::Batch& b, Device device) {
   if (device.is_cpu()) return b;
-  return data::Batch{b.x.to(device), b.y.to(device), b.indices};
+  return data::Batch{b.x.to(device), b.y.to(device), b.indices, b.global_size};
 }
 // Waits for the GPU's queued work, so that a wall-clock time covers it.
 void finish_queued_work(Device device) {
@@ -79,6 +79,7 @@ EpochRecord Trainer::train_epoch(data::DataLoader& train, int64_t epoch) {
   for (int64_t s = 0; s < steps; ++s) {
     const data::Batch host = train.batch(s);
     data::Batch b = on_device(host, dev);
+    for (auto& c : callbacks_) c->on_batch_begin(*this, b);
     Tensor out = model_.forward(b.x);
     Tensor loss = loss_(out, b);
     const float l = loss.item();

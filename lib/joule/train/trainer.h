@@ -36,6 +36,8 @@ class Callback {
   virtual ~Callback() = default;
   virtual void on_train_begin(Trainer&) {}
   virtual void on_epoch_begin(Trainer&, int64_t /*epoch*/) {}
+  // Before the forward pass of a training batch (on the training device).
+  virtual void on_batch_begin(Trainer&, const data::Batch&) {}
   // After backward, before the optimizer step (gradients are present).
   virtual void on_after_backward(Trainer&, const StepInfo&) {}
   // After the optimizer step.

@@ -1,4 +1,4 @@
-#include "joule/autograd/gradcheck.h"
+#include "joule/backward/gradcheck.h"
 
 #include <cmath>
 

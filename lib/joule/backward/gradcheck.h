@@ -1,5 +1,6 @@
 // gradcheck: compares autograd's gradients with central finite differences, as
-// torch.autograd.gradcheck does, for a function of several tensors.
+// torch.autograd.gradcheck does, for a function of several tensors. It runs ops/ and the
+// backward engine, so it lives with the engine above ops/.
 #pragma once
 
 #include <functional>

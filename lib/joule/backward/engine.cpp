@@ -1,8 +1,12 @@
 // The backward engine: counts each node's consumers, then runs nodes in reverse topological
-// order, summing the gradients that meet at a node, and frees every node it ran.
+// order, summing the gradients that meet at a node, and frees every node it ran. A leaf with
+// post-accumulate-grad hooks has its hooks run as soon as its last incoming edge has been run.
+// It sums with ops/ (add, add_), so it sits above ops/; ops/ record nodes through autograd/ only.
+// Defines Tensor::backward (declared in core/tensor.h): a link-time dependency, not an include.
 #include <unordered_map>
 
 #include "joule/autograd/grad_mode.h"
+#include "joule/autograd/hooks.h"
 #include "joule/autograd/node.h"
 #include "joule/ops/elementwise.h"
 
@@ -25,14 +29,17 @@ void accumulate_leaf(TensorImpl& leaf, Tensor g) {
   add_(acc, g);
 }
 
-// Number of edges from within the graph into each node reachable from `root`.
-std::unordered_map<autograd::Node*, int> count_consumers(autograd::Node* root) {
+// Number of edges from within the graph into each node reachable from `root`; into
+// `hooked_leaves`, the same count for each leaf that has hooks.
+std::unordered_map<autograd::Node*, int> count_consumers(
+    autograd::Node* root, std::unordered_map<TensorImpl*, int>& hooked_leaves) {
   std::unordered_map<autograd::Node*, int> deps{{root, 0}};
   std::vector<autograd::Node*> stack{root};
   while (!stack.empty()) {
     autograd::Node* n = stack.back();
     stack.pop_back();
     for (const auto& e : n->next) {
+      if (e.leaf && e.leaf->hooks) ++hooked_leaves[e.leaf.get()];
       if (!e.node) continue;
       auto [it, inserted] = deps.try_emplace(e.node.get(), 0);
       ++it->second;
@@ -42,10 +49,7 @@ std::unordered_map<autograd::Node*, int> count_consumers(autograd::Node* root) {
   return deps;
 }
 
-}  // namespace
-
-namespace autograd {
-
+// Runs backward from `root` with incoming gradient `grad` (defaults to 1 for a scalar root).
 void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   JOULE_CHECK(root.requires_grad(), "backward: this tensor does not require grad and has no "
               "grad_fn (did every input have requires_grad = false, or was it built under "
@@ -59,17 +63,19 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   JOULE_CHECK(g.shape() == root.shape(), "backward: gradient shape ", g.shape(),
               " differs from the output's shape ", root.shape());
   NoGradGuard no_grad;
-  const std::shared_ptr<Node>& top = root.grad_fn();
+  const std::shared_ptr<autograd::Node>& top = root.grad_fn();
   if (!top) {
     accumulate_leaf(root.impl(), g);
+    autograd::run_post_accumulate_grad_hooks(root.impl_ptr());
     return;
   }
-  auto deps = count_consumers(top.get());
-  std::unordered_map<Node*, Tensor> pending{{top.get(), g}};
-  std::vector<std::shared_ptr<Node>> ready{top};
+  std::unordered_map<TensorImpl*, int> hooked_leaves;
+  auto deps = count_consumers(top.get(), hooked_leaves);
+  std::unordered_map<autograd::Node*, Tensor> pending{{top.get(), g}};
+  std::vector<std::shared_ptr<autograd::Node>> ready{top};
   Needs needs;
   while (!ready.empty()) {
-    std::shared_ptr<Node> node = std::move(ready.back());
+    std::shared_ptr<autograd::Node> node = std::move(ready.back());
     ready.pop_back();
     JOULE_CHECK(!node->released, "backward: the graph through '", node->name, "' was already "
                 "freed by an earlier backward; pass retain_graph = true to the first one");
@@ -85,7 +91,7 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
     }
     gn = Tensor();
     for (size_t i = 0; i < node->next.size(); ++i) {
-      const Edge& e = node->next[i];
+      const autograd::Edge& e = node->next[i];
       Tensor gi = i < out.size() ? std::move(out[i]) : Tensor();
       if (e.node) {
         if (gi.defined()) {
@@ -93,8 +99,11 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
           slot = slot.defined() ? add(slot, gi) : std::move(gi);
         }
         if (--deps[e.node.get()] == 0) ready.push_back(e.node);
-      } else if (e.leaf && gi.defined()) {
-        accumulate_leaf(*e.leaf, std::move(gi));
+      } else if (e.leaf) {
+        if (gi.defined()) accumulate_leaf(*e.leaf, std::move(gi));
+        auto hooked = hooked_leaves.find(e.leaf.get());
+        if (hooked != hooked_leaves.end() && --hooked->second == 0 && e.leaf->grad)
+          autograd::run_post_accumulate_grad_hooks(e.leaf);
       }
     }
     if (!retain_graph) {
@@ -105,36 +114,10 @@ void run_backward(const Tensor& root, const Tensor& grad, bool retain_graph) {
   }
 }
 
-}  // namespace autograd
-
-bool any_requires_grad(std::initializer_list<Tensor> inputs) {
-  if (!grad_enabled()) return false;
-  for (const Tensor& t : inputs)
-    if (t.defined() && t.requires_grad()) return true;
-  return false;
-}
-
-Tensor record(const char* name, Tensor out, std::initializer_list<Tensor> inputs, BackwardFn fn) {
-  if (!any_requires_grad(inputs)) return out;
-  auto node = std::make_shared<autograd::Node>();
-  node->name = name;
-  node->fn = std::move(fn);
-  node->next.reserve(inputs.size());
-  for (const Tensor& t : inputs) {
-    autograd::Edge e;
-    if (t.defined() && t.requires_grad()) {
-      if (t.grad_fn()) e.node = t.grad_fn();
-      else e.leaf = t.impl_ptr();
-    }
-    node->next.push_back(std::move(e));
-  }
-  out.impl().grad_fn = std::move(node);
-  out.impl().requires_grad = true;
-  return out;
-}
+}  // namespace
 
 void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
-  autograd::run_backward(*this, gradient, retain_graph);
+  run_backward(*this, gradient, retain_graph);
 }
 
 }  // namespace joule

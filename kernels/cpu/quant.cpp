@@ -1,0 +1,212 @@
+// Quantized kernels besides the GEMM: quantize/dequantize, NHWC <-> NCHW, the convolution (im2col
+// in uint8, one image at a time, into the GEMM of quant_gemm.cpp), max pooling and ReLU on uint8.
+#include <omp.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "cpu/parallel.h"
+#include "cpu/quant.h"
+
+namespace joule::kernels::cpu {
+
+void quantize_u8(uint8_t* q, const float* x, int64_t n, float inv_scale, int32_t zp) {
+  const float z = static_cast<float>(zp);
+  parallel_chunks(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      float t = std::nearbyint(x[i] * inv_scale) + z;
+      t = std::min(std::max(0.f, t), 255.f);
+      q[i] = static_cast<uint8_t>(static_cast<int32_t>(t));
+    }
+  });
+}
+
+void dequantize_u8(float* x, const uint8_t* q, int64_t n, float scale, int32_t zp) {
+  parallel_chunks(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      x[i] = static_cast<float>(static_cast<int32_t>(q[i]) - zp) * scale;
+  });
+}
+
+void min_max_f32(float* lo, float* hi, const float* x, int64_t n) {
+  // min and max are exact, so the order (and the split across no threads) cannot change them
+  bool any = false;
+  float a = 0.f, b = 0.f;
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    if (!std::isfinite(v)) continue;
+    a = any ? std::min(a, v) : v;
+    b = any ? std::max(b, v) : v;
+    any = true;
+  }
+  *lo = a;
+  *hi = b;
+}
+
+void transpose_u8(uint8_t* y, const uint8_t* x, int64_t B, int64_t R, int64_t C) {
+  const bool par = B > 1 && B * R * C >= kParallelMin && !omp_in_parallel();
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t b = 0; b < B; ++b) {
+    const uint8_t* xb = x + b * R * C;
+    uint8_t* yb = y + b * R * C;
+    for (int64_t r0 = 0; r0 < R; r0 += 16)  // 16 x 16 blocks keep both sides in cache lines
+      for (int64_t c0 = 0; c0 < C; c0 += 16) {
+        const int64_t r1 = std::min(R, r0 + 16), c1 = std::min(C, c0 + 16);
+        for (int64_t c = c0; c < c1; ++c)
+          for (int64_t r = r0; r < r1; ++r) yb[c * R + r] = xb[r * C + c];
+      }
+  }
+}
+
+namespace {
+
+// Copies n bytes in whole 16-byte blocks, one vector move each: up to 15 bytes past n are read
+// from src and written to dst, both of which must have that slack. (This file is built with
+// -fno-tree-loop-distribute-patterns: GCC would otherwise merge the loop back into one libc
+// memcpy call per run, slower for the short runs of an im2col row.)
+inline void copy_blocks(uint8_t* __restrict dst, const uint8_t* __restrict src, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+#if defined(__SSE2__)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+#else
+    std::memcpy(dst + i, src + i, 16);
+#endif
+  }
+}
+
+constexpr int64_t kSlack = 16;  // bytes after an im2col or padded-image buffer for copy_blocks
+
+// One image's im2col rows: row p = oh * OW + ow holds, tap by tap (kh, kw), the C bytes of the
+// input pixel it reads (x_zp where that pixel is padding), then K4 - K bytes that meet zero
+// weights (any value). `padded` is the image with its zero-point border: (H + 2 PH, W + 2 PW, C)
+// with kSlack bytes after it. With DW == 1 a window row is KW * C contiguous padded bytes, copied
+// in 16-byte blocks whose overrun the next copy (or the slack) overwrites.
+void im2col_u8(uint8_t* __restrict col, int64_t K4, const uint8_t* __restrict padded,
+               const Conv2dDims& d) {
+  const int64_t C = d.C, KH = d.KH, KW = d.KW, OH = d.OH, OW = d.OW, SH = d.SH, SW = d.SW;
+  const int64_t DH = d.DH, DW = d.DW, WP = d.W + 2 * d.PW, run = KW * C;
+  for (int64_t oh = 0; oh < OH; ++oh)
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      uint8_t* row = col + (oh * OW + ow) * K4;
+      for (int64_t kh = 0; kh < KH; ++kh) {
+        const uint8_t* src = padded + ((oh * SH + kh * DH) * WP + ow * SW) * C;
+        if (DW == 1) {
+          copy_blocks(row + kh * run, src, run);
+        } else {
+          for (int64_t kw = 0; kw < KW; ++kw)
+            std::memcpy(row + kh * run + kw * C, src + kw * DW * C, static_cast<size_t>(C));
+        }
+      }
+    }
+}
+
+// x (H, W, C) -> (H + 2 PH, W + 2 PW, C) bordered with x_zp.
+void pad_image(uint8_t* __restrict padded, const uint8_t* __restrict img, int32_t x_zp,
+               const Conv2dDims& d) {
+  const int64_t C = d.C, W = d.W, PW = d.PW, WP = W + 2 * PW, HP = d.H + 2 * d.PH;
+  std::memset(padded, x_zp, static_cast<size_t>(HP * WP * C));
+  for (int64_t h = 0; h < d.H; ++h)
+    std::memcpy(padded + ((h + d.PH) * WP + PW) * C, img + h * W * C, static_cast<size_t>(W * C));
+}
+
+}  // namespace
+
+PackedQWeight pack_qconv_weight(const int8_t* w, const Conv2dDims& d) {
+  const int64_t K = d.KH * d.KW * d.C, K4 = (K + 3) / 4 * 4;
+  std::vector<int8_t> padded(static_cast<size_t>(d.OC * K4), 0);
+  for (int64_t oc = 0; oc < d.OC; ++oc)
+    std::memcpy(padded.data() + oc * K4, w + oc * K, static_cast<size_t>(K));
+  return pack_qweight(padded.data(), d.OC, K4);
+}
+
+void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                       const Conv2dDims& d, const Requant& r) {
+  const int64_t P = d.OH * d.OW, K4 = w.K, in_image = d.H * d.W * d.C;
+  const bool pointwise = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && d.PH == 0 &&
+                         d.PW == 0 && d.C == K4;
+  const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
+  // One image; the GEMM shares its rows among threads unless the images are already shared.
+  auto image = [&](int64_t b, std::vector<uint8_t>& col, std::vector<uint8_t>& padded) {
+    const uint8_t* rows = x + b * in_image;
+    if (!pointwise) {
+      col.resize(static_cast<size_t>(P * K4 + kSlack));
+      padded.resize(static_cast<size_t>(padded_bytes + kSlack));
+      pad_image(padded.data(), rows, x_zp, d);
+      im2col_u8(col.data(), K4, padded.data(), d);
+      rows = col.data();
+    }
+    qgemm_packed_u8(y + b * P * d.OC, d.OC, rows, K4, x_zp, w, P, r);
+  };
+  const bool by_image = d.N > 1 && d.N * P * d.OC * K4 >= kQuantParallelMin && !omp_in_parallel();
+  if (!by_image) {
+    std::vector<uint8_t> col, padded;
+    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
+    return;
+  }
+#pragma omp parallel
+  {
+    std::vector<uint8_t> col, padded;
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
+  }
+}
+
+void qconv2d_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
+                const Conv2dDims& d, const Requant& r) {
+  qconv2d_packed_u8(y, x, x_zp, pack_qconv_weight(w, d), d, r);
+}
+
+namespace {
+
+// out[c] = max(out[c], in[c]) for c < C: 16 bytes per vector instruction, the rest one by one
+inline void max_into(uint8_t* __restrict out, const uint8_t* __restrict in, int64_t C) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  for (; c + 16 <= C; c += 16) {
+    __m128i* o = reinterpret_cast<__m128i*>(out + c);
+    _mm_storeu_si128(o, _mm_max_epu8(_mm_loadu_si128(o),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + c))));
+  }
+#endif
+  for (; c < C; ++c) out[c] = out[c] > in[c] ? out[c] : in[c];
+}
+
+}  // namespace
+
+void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
+  const int64_t N = d.N, C = d.C, H = d.H, W = d.W, OH = d.OH, OW = d.OW;
+  const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
+  const int64_t rows = N * OH;
+  const bool par = rows > 1 && N * H * W * C >= kParallelMin && !omp_in_parallel();
+#pragma omp parallel for schedule(static) if (par)
+  for (int64_t nr = 0; nr < rows; ++nr) {
+    const int64_t b = nr / OH, oh = nr % OH;
+    const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;
+      const int64_t w0 = std::max<int64_t>(ow * SW - PW, 0), w1 = std::min(ow * SW - PW + KW, W);
+      // the first tap (every window holds one) starts the maximum: padding never wins
+      const uint8_t* first = x + ((b * H + h0) * W + w0) * C;
+      for (int64_t c = 0; c < C; ++c) out[c] = first[c];
+      for (int64_t ih = h0; ih < h1; ++ih)
+        for (int64_t iw = (ih == h0 ? w0 + 1 : w0); iw < w1; ++iw)
+          max_into(out, x + ((b * H + ih) * W + iw) * C, C);
+    }
+  }
+}
+
+void relu_u8(uint8_t* y, const uint8_t* x, int64_t n, int32_t zp) {
+  const uint8_t z = static_cast<uint8_t>(std::min(std::max(zp, 0), 255));
+  parallel_chunks(n, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = std::max(x[i], z);
+  });
+}
+
+}  // namespace joule::kernels::cpu
