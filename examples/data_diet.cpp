@@ -119,7 +119,7 @@ RunResult train_once(const examples::Cli& cli, const examples::Recipe& recipe,
                          {.epochs = recipe.epochs, .progress = !cli.on("no-progress"),
                           .device = device});
   trainer.set_scheduler(sgd.scheduler);
-  trainer.add_callback(metering.callback);
+  examples::add_metering(trainer, metering);
   const auto& history = trainer.fit(train_loader, &test_loader);
   return {history.back().test_acc, metering.callback->cumulative_joules()};
 }

@@ -82,7 +82,7 @@ double train_teacher(const examples::Cli& cli, const examples::Recipe& recipe,
   trainer.set_scheduler(sgd.scheduler);
   trainer.add_callback(std::make_shared<examples::TagCallback>(
       std::vector<std::pair<std::string, std::string>>{{"run", "teacher"}}));
-  trainer.add_callback(metering.callback);
+  examples::add_metering(trainer, metering);
   train::CheckpointParts parts{sgd.scheduler, cnn.generators, metering.callback.get(),
                                examples::recipe_attributes(recipe)};
   for (const auto& kv : std::vector<std::pair<std::string, std::string>>{
@@ -274,7 +274,7 @@ int main(int argc, char** argv) {
         trainer.add_callback(std::make_shared<examples::TagCallback>(
             std::vector<std::pair<std::string, std::string>>{{"run", run},
                                                              {"seed", std::to_string(seed)}}));
-        trainer.add_callback(metering.callback);
+        examples::add_metering(trainer, metering);
         if (distilled) distill::attach_distillation(trainer, teacher, kd);
         const auto& history = trainer.fit(loader, &test_loader);
         const double acc = history.empty() ? 0 : history.back().test_acc;

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
       train::Trainer trainer(*model, opt, {.epochs = budget, .progress = !cli.on("no-progress")});
       trainer.set_scheduler(std::make_shared<optim::Scheduler>(
           opt, std::make_shared<optim::CosineAnnealingLR>(std::max<int64_t>(budget, 1))));
-      trainer.add_callback(m.callback);
+      examples::add_metering(trainer, m);
       if (stop) trainer.add_callback(stop);
       RunResult r;
       r.history = trainer.fit(loader, &test_loader, val_loader);
@@ -93,6 +93,17 @@ int main(int argc, char** argv) {
         for (int i = 0; i <= 20; ++i) {
           const double j = j0 + (j1 - j0) * i / 20.0;
           forecast.emplace_back(j, stop->fit().at(j));
+        }
+      }
+      if (stop) {  // the stopping rule's decision point and its forecast, for joule_report
+        info.tags.emplace_back("joule.stop.decided_epoch", std::to_string(stop->decided_epoch()));
+        info.tags.emplace_back("joule.stop.stopped_epoch", std::to_string(stop->stopped_epoch()));
+        info.tags.emplace_back("joule.stop.best_epoch", std::to_string(stop->best_epoch()));
+        if (stop->fit().ok) {
+          info.tags.emplace_back("joule.stop.forecast_budget_joules",
+                                 std::to_string(stop->forecast_budget_joules()));
+          info.tags.emplace_back("joule.stop.forecast_val_acc_at_budget",
+                                 std::to_string(stop->forecast_acc_at_budget()));
         }
       }
       examples::write_outputs(m, info, name, stop ? stop->stopped_epoch() - 1 : -1, forecast,

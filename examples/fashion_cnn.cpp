@@ -93,7 +93,11 @@ int main(int argc, char** argv) {
                 << (ckpt.empty() ? "" : " checkpoint=" + train::checkpoint_path(ckpt)) << std::endl;
     for (const auto& [k, v] : parts.attributes) info.params.emplace_back(k, v);
     info.params.emplace_back("world_size", std::to_string(dist.size()));
-    if (dist.is_root()) examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout);
+    std::vector<std::string> artifacts;  // the final checkpoint, for the MLflow run
+    if (!ckpt.empty() && std::filesystem::exists(train::checkpoint_path(ckpt)))
+      artifacts.push_back(train::checkpoint_path(ckpt));
+    if (dist.is_root())
+      examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout, artifacts);
   } catch (const Error& e) {
     return dist.fail("fashion_cnn", e);
   }

@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
       trainer.set_scheduler(sgd.scheduler);
       trainer.add_callback(std::make_shared<examples::TagCallback>(
           std::vector<std::pair<std::string, std::string>>{{"arm", "pretrain"}}));
-      trainer.add_callback(metering.callback);
+      examples::add_metering(trainer, metering);
       trainer.fit(loader);
       const std::string dir = std::filesystem::path(pretrained).parent_path().string();
       if (!dir.empty()) std::filesystem::create_directories(dir);
@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
       trainer.set_scheduler(sched);
       trainer.add_callback(std::make_shared<examples::TagCallback>(
           std::vector<std::pair<std::string, std::string>>{{"arm", arm}}));
-      trainer.add_callback(metering.callback);
+      examples::add_metering(trainer, metering);
       if (!steps.empty())
         trainer.add_callback(std::make_shared<train::GradualUnfreezing>(*model, steps));
       trainer.fit(loader);  // no per-epoch test: its cost would drown the training's

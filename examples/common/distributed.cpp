@@ -44,7 +44,7 @@ void Distributed::add_data_parallel(train::Trainer& trainer) {
 
 void Distributed::add_metering(train::Trainer& trainer, Metering& m) {
   if (size() == 1) {
-    trainer.add_callback(m.callback);
+    examples::add_metering(trainer, m);  // the metering callback and the energy forecast
     return;
   }
   auto summed = std::make_unique<dist::SummedMeter>(std::move(m.meter), env_->world(),
@@ -52,7 +52,7 @@ void Distributed::add_metering(train::Trainer& trainer, Metering& m) {
   dist::SummedMeter& meter = *summed;
   m.meter = std::move(summed);
   m.callback = std::make_shared<train::MeteringCallback>(*m.meter, m.carbon);
-  trainer.add_callback(m.callback);
+  examples::add_metering(trainer, m);
   trainer.add_callback(std::make_shared<dist::RankJoules>(meter, env_->world(), m.callback.get()));
 }
 

@@ -1,6 +1,8 @@
 #include "common/metering.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <iostream>
 #include <ostream>
 #include <utility>
 
@@ -22,7 +24,23 @@ std::string without_source_tags(std::string s) {
   }
   return s;
 }
+// --forecast-only: ends the program once the training that printed the forecast has ended.
+class ExitAfterForecast : public train::Callback {
+ public:
+  void on_train_end(train::Trainer&) override {
+    std::cout.flush();
+    std::exit(0);
+  }
+};
 }  // namespace
+
+void add_metering(train::Trainer& trainer, Metering& m) {
+  trainer.add_callback(m.callback);
+  m.forecast = std::make_shared<train::ForecastCallback>(
+      train::ForecastOptions{.meter = m.meter.get(), .log = nullptr, .stop_after = m.forecast_only});
+  trainer.add_callback(m.forecast);
+  if (m.forecast_only) trainer.add_callback(std::make_shared<ExitAfterForecast>());
+}
 
 void add_metering_flags(Cli& cli, const std::string& default_out) {
   cli.flag("cpu-watts-per-core", "", "estimate: active power of one busy core in W (default: "
@@ -32,7 +50,15 @@ void add_metering_flags(Cli& cli, const std::string& default_out) {
       .flag("rapl-root", "/sys/class/powercap", "where to look for RAPL powercap counters")
       .flag("carbon-intensity", "", "grid carbon intensity in gCO2e/kWh (default: "
                                     "$JOULE_CARBON_INTENSITY, else the documented default)")
+      .flag("country", "", "ISO 3166-1 alpha-3 code (FRA, USA, ...): the grid carbon intensity "
+                           "from Joule's offline table, and CodeCarbon's country columns "
+                           "(default: the world average, 475 gCO2e/kWh)")
+      .flag("region", "", "with --country: a US state (CA), Canadian province (QC) or Nordic "
+                          "bidding zone (SE3) of the table; others use the country's figure")
+      .flag("carbon-intensity-csv", "", "a timestamp,g_per_kwh series (Unix seconds or ISO 8601 "
+                                        "UTC), integrated over each epoch's wall-clock window")
       .flag("pue", "", "power usage effectiveness (default: $JOULE_PUE, else 1.0)")
+      .toggle("forecast-only", "stop after epoch 1 and its energy forecast for the whole run")
       .flag("out", default_out, "folder for emissions.csv, the per-epoch CSV, mlruns/ and the SVG "
                                 "('' writes none)");
 }
@@ -57,7 +83,19 @@ Metering start_metering(const Cli& cli, std::ostream& log, Device device) {
   if (!cli.str("dram-watts-per-gb").empty()) mo.estimate.dram_watts_per_gb = cli.f64("dram-watts-per-gb");
   Metering m;
   m.carbon = energy::CarbonOptions::from_env();
+  if (!cli.str("country").empty()) {
+    std::string note;
+    m.carbon.set_location(cli.str("country"), cli.str("region"), &note);
+    if (!note.empty()) log << "carbon_note=\"" << note << "\"\n";
+  } else if (!cli.str("region").empty()) {
+    throw CliError("--region " + cli.str("region") + " needs --country (e.g. --country USA "
+                   "--region CA)");
+  }
   if (!cli.str("carbon-intensity").empty()) m.carbon.intensity_g_per_kwh = cli.f64("carbon-intensity");
+  if (!cli.str("carbon-intensity-csv").empty())
+    m.carbon.series = std::make_shared<const energy::IntensitySeries>(
+        energy::IntensitySeries::from_csv(cli.str("carbon-intensity-csv")));
+  m.forecast_only = cli.on("forecast-only");
   if (!cli.str("pue").empty()) m.carbon.pue = cli.f64("pue");
   std::vector<std::string> notes;
   m.meter = energy::make_meter(mo, &notes);
@@ -65,6 +103,8 @@ Metering start_metering(const Cli& cli, std::ostream& log, Device device) {
   log << "meter energy_source=" << m.meter->source()
       << " energy=" << (m.meter->measured() ? "measured" : "estimated")
       << " carbon_intensity_g_per_kwh=" << m.carbon.intensity_g_per_kwh
+      << " carbon_from=" << (m.carbon.series ? "series:" + m.carbon.series->path : "fixed")
+      << " country=" << m.carbon.location.iso3 << " region=" << m.carbon.location.region_column()
       << " pue=" << m.carbon.pue << " inputs=\"" << without_source_tags(m.meter->describe()) << "\""
       << std::endl;
   m.callback = std::make_shared<train::MeteringCallback>(*m.meter, m.carbon);
@@ -74,11 +114,16 @@ Metering start_metering(const Cli& cli, std::ostream& log, Device device) {
 
 void write_outputs(const Metering& m, report::RunInfo info, const std::string& run_name,
                    int64_t stop_index, const std::vector<std::pair<double, double>>& forecast,
-                   std::ostream& log) {
+                   std::ostream& log, const std::vector<std::string>& artifacts) {
   if (m.out_dir.empty()) return;
+  if (m.forecast) {
+    auto tags = m.forecast->tags();
+    info.tags.insert(info.tags.begin(), tags.begin(), tags.end());
+  }
   const report::OutputPaths p = report::write_outputs(
       m.callback->history(), *m.meter, m.carbon, std::move(info),
-      {.out_dir = m.out_dir, .run_name = run_name, .stop_index = stop_index, .forecast = forecast});
+      {.out_dir = m.out_dir, .run_name = run_name, .stop_index = stop_index, .forecast = forecast,
+       .artifacts = artifacts});
   log << "outputs emissions_csv=" << p.emissions_csv << " epochs_csv=" << p.epochs_csv
       << " mlflow_run=" << p.mlflow_run << " svg=" << p.svg << std::endl;
 }

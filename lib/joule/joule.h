@@ -47,4 +47,5 @@
 #include "joule/distill/teacher.h"
 #include "joule/distill/transfer.h"
 #include "joule/nn/freeze.h"
+#include "joule/train/forecast.h"
 #include "joule/train/unfreeze.h"

@@ -213,10 +213,11 @@ TEST(EmissionsCsv, RowSumsTheEpochsInCodeCarbonUnits) {
   EXPECT_DOUBLE_EQ(num_cell(h, r, "cpu_power"), 2300.0 / 24);
   EXPECT_DOUBLE_EQ(num_cell(h, r, "ram_power"), 460.0 / 24);
   EXPECT_DOUBLE_EQ(num_cell(h, r, "gpu_power"), 6900.0 / 24);
-  EXPECT_DOUBLE_EQ(num_cell(h, r, "cpu_energy"), 2300 / 3.6e6);  // kWh
-  EXPECT_DOUBLE_EQ(num_cell(h, r, "ram_energy"), 460 / 3.6e6);
-  EXPECT_DOUBLE_EQ(num_cell(h, r, "gpu_energy"), 6900 / 3.6e6);
-  EXPECT_DOUBLE_EQ(num_cell(h, r, "energy_consumed"), 9660 / 3.6e6);
+  // kWh, times the PUE (1.2) as CodeCarbon writes them
+  EXPECT_DOUBLE_EQ(num_cell(h, r, "cpu_energy"), 2300 * 1.2 / 3.6e6);
+  EXPECT_DOUBLE_EQ(num_cell(h, r, "ram_energy"), 460 * 1.2 / 3.6e6);
+  EXPECT_DOUBLE_EQ(num_cell(h, r, "gpu_energy"), 6900 * 1.2 / 3.6e6);
+  EXPECT_DOUBLE_EQ(num_cell(h, r, "energy_consumed"), 9660 * 1.2 / 3.6e6);
   EXPECT_DOUBLE_EQ(num_cell(h, r, "pue"), 1.2);
 
   EXPECT_EQ(cell(h, r, "cpu_model"), "AMD EPYC 7B13, 64-Core");
@@ -246,17 +247,18 @@ TEST(EmissionsCsv, SecondRunAppendsARowUnderTheSameHeader) {
   EXPECT_EQ(rows[0], report::emissions_csv_columns());
   EXPECT_EQ(cell(rows[0], rows[1], "run_id"), first.run_id);
   EXPECT_EQ(cell(rows[0], rows[2], "run_id"), second.run_id);
-  EXPECT_DOUBLE_EQ(num_cell(rows[0], rows[2], "energy_consumed"), 4620 / 3.6e6);
+  EXPECT_DOUBLE_EQ(num_cell(rows[0], rows[2], "energy_consumed"), 4620 * 1.2 / 3.6e6);
 }
 
-TEST(EmissionsCsv, ForeignHeaderIsAnErrorNamingTheFile) {
+TEST(EmissionsCsv, ForeignHeaderIsBackedUpAndANewFileBegins) {
   TempDir dir("joule_emissions");
-  const std::string path = dir.write("emissions.csv", "timestamp,project_name,run_id\n1,2,3\n");
-  const std::string msg =
-      test::error_of([&] { report::append_emissions_csv(path, run_info(), two_epochs()); });
-  test::expect_has(msg, path);
-  test::expect_has(msg, "header");
-  EXPECT_EQ(read_text(path), "timestamp,project_name,run_id\n1,2,3\n");  // left alone
+  const std::string old = "timestamp,project_name,run_id\n1,2,3\n";
+  const std::string path = dir.write("emissions.csv", old);
+  report::append_emissions_csv(path, run_info(), two_epochs());
+  EXPECT_EQ(read_text(path + ".bak"), old);  // CodeCarbon's backup name
+  const auto rows = parse_csv(read_text(path));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], report::emissions_csv_columns());
 }
 
 // ---- per-epoch CSV -----------------------------------------------------------------------------

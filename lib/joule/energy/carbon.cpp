@@ -30,6 +30,16 @@ std::string CarbonOptions::describe() const {
   return buf;
 }
 
+void CarbonOptions::set_location(const std::string& country, const std::string& region,
+                                 std::string* note) {
+  location = grid_location(country, region, note);
+  intensity_g_per_kwh = location.g_per_kwh;
+}
+
+double CarbonOptions::intensity_over(double t0, double t1, std::string* note) const {
+  return series ? series->mean_over(t0, t1, note) : intensity_g_per_kwh;
+}
+
 double grams_co2e(double joules, const CarbonOptions& o) {
   JOULE_CHECK(std::isfinite(joules) && joules >= 0, "grams_co2e: energy must be >= 0 J, got ",
               joules);

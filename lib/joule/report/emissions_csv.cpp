@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "joule/core/check.h"
+#include "joule/energy/grid_intensity.h"
 #include "joule/io/atomic_file.h"
 #include "joule/report/format.h"
 
@@ -14,6 +15,15 @@ namespace joule::report {
 
 using detail::csv_row;
 using detail::num;
+
+std::string backup_file(const std::string& path, const char* op) {
+  std::string backup = path + ".bak";
+  std::error_code ec;
+  for (int i = 0; fs::exists(backup, ec); ++i) backup = path + "_" + std::to_string(i) + ".bak";
+  fs::rename(path, backup, ec);
+  JOULE_CHECK(!ec, op, ": cannot back up ", path, " as ", backup, ": ", ec.message());
+  return backup;
+}
 
 const std::vector<std::string>& emissions_csv_columns() {
   // codecarbon/output_methods/emissions_data.py, class EmissionsData (codecarbon 3.3),
@@ -42,9 +52,14 @@ void append_emissions_csv(const std::string& path, const RunInfo& info,
     text = detail::read_file(path);
     std::string first = text.substr(0, text.find('\n'));
     if (!first.empty() && first.back() == '\r') first.pop_back();
-    JOULE_CHECK(first + "\n" == header, op, ": ", path,
-                " has a header that is not CodeCarbon's emissions.csv header: '", first, "'");
-    if (text.back() != '\n') text += '\n';  // a last row without its line end
+    if (first + "\n" == header) {
+      if (text.back() != '\n') text += '\n';  // a last row without its line end
+    } else {
+      // Another column set (CodeCarbon <= 3.1 wrote 32 or 34 columns): as CodeCarbon does, keep
+      // the old file as <path>.bak (or <path>_0.bak, _1.bak, ... when taken) and start anew.
+      backup_file(path, op);
+      text = header;
+    }
   }
 
   double seconds = 0, cpu_j = 0, dram_j = 0, gpu_j = 0, grams = 0;
@@ -72,14 +87,19 @@ void append_emissions_csv(const std::string& path, const RunInfo& info,
   v["cpu_power"] = num(per_s(cpu_j));
   v["gpu_power"] = num(per_s(gpu_j));
   v["ram_power"] = num(per_s(dram_j));
-  v["cpu_energy"] = num(cpu_j / kJoulesPerKwh);
-  v["gpu_energy"] = num(gpu_j / kJoulesPerKwh);
-  v["ram_energy"] = num(dram_j / kJoulesPerKwh);
-  v["energy_consumed"] = num((cpu_j + gpu_j + dram_j) / kJoulesPerKwh);
+  // Energy as CodeCarbon writes it: each total times the PUE (the facility's energy), so that
+  // emissions = energy_consumed x intensity, as the emissions column (which includes the PUE).
+  const double to_kwh = info.pue / kJoulesPerKwh;
+  v["cpu_energy"] = num(cpu_j * to_kwh);
+  v["gpu_energy"] = num(gpu_j * to_kwh);
+  v["ram_energy"] = num(dram_j * to_kwh);
+  v["energy_consumed"] = num((cpu_j + gpu_j + dram_j) * to_kwh);
   v["water_consumed"] = "0";  // CodeCarbon's value when no water usage effectiveness is set
-  v["country_name"] = info.country_name;
-  v["country_iso_code"] = info.country_iso_code;
-  v["region"] = info.region;
+  // Never empty: CodeCarbon always fills them and its dashboard calls .upper() on the code.
+  const energy::GridLocation world = energy::default_grid_location();
+  v["country_name"] = info.country_name.empty() ? world.country : info.country_name;
+  v["country_iso_code"] = info.country_iso_code.empty() ? world.iso3 : info.country_iso_code;
+  v["region"] = info.region.empty() ? world.region_column() : info.region;
   v["os"] = info.os;
   v["codecarbon_version"] = info.tool_version;
   if (info.cpu_count > 0) v["cpu_count"] = num(info.cpu_count);

@@ -50,6 +50,9 @@ void check_mlflow_key(const std::string& key, const char* what) {
   for (std::string part; ok && std::getline(parts, part, '/');)
     ok = !part.empty() && part != "." && part != "..";
   ok = ok && key.back() != '/';
+  // MLflow's path_not_unique: a name whose normalised path starts with ".." ("..x") is taken
+  // when logged but then stops MLflow listing the whole experiment, so MLflow refuses it.
+  ok = ok && key.rfind("..", 0) != 0;
   JOULE_CHECK(ok, kMlflowOp, ": ", what, " name '", key,
               "' is not a valid MLflow name (letters, digits, '_', '-', '.', ' ', '/')");
 }
@@ -186,7 +189,8 @@ void write_metric(const fs::path& dir, const std::string& key,
 // ---- MLflow run ------------------------------------------------------------------------------
 
 std::string write_mlflow_run(const std::string& mlruns_root, RunInfo& info,
-                             const std::vector<EpochRecord>& epochs) {
+                             const std::vector<EpochRecord>& epochs,
+                             const std::vector<std::string>& artifacts) {
   const char* op = kMlflowOp;
   if (info.run_id.empty()) info.run_id = make_run_id();
   JOULE_CHECK(valid_id(info.run_id), op, ": run id '", info.run_id,
@@ -248,6 +252,26 @@ std::string write_mlflow_run(const std::string& mlruns_root, RunInfo& info,
                false);
   write_metric(metrics, "watts", epochs, times, [](E e) { return e.watts(); }, false);
   write_metric(metrics, "emissions_g", epochs, times, [](E e) { return e.emissions_g; }, false);
+  // Fields callbacks add to the epoch line that are worth a curve.
+  for (const char* extra : {"test_j_per_1k", "carbon_g_per_kwh"}) {
+    std::string text;
+    for (size_t i = 0; i < epochs.size(); ++i)
+      for (const auto& [k, v] : epochs[i].extra)
+        if (k == extra) text += num(times[i]) + " " + v + " " + num(epochs[i].epoch) + "\n";
+    if (!text.empty()) write_file(metrics / extra, text, op);
+  }
+  // The run's totals, so the UI's "latest" value of a metric is the whole run's, not one epoch's.
+  if (!epochs.empty()) {
+    double g = 0, j = 0;
+    for (const auto& e : epochs) {
+      g += e.emissions_g;
+      j += e.joules();
+    }
+    write_file(metrics / "total_emissions_g", num(times.back()) + " " + num(g) + " " +
+                                                  num(epochs.back().epoch) + "\n", op);
+    write_file(metrics / "total_joules", num(times.back()) + " " + num(j) + " " +
+                                             num(epochs.back().epoch) + "\n", op);
+  }
 
   for (const auto& [k, v] : info.params) {
     if (k.find('/') != std::string::npos) make_dirs((run_dir / "params" / k).parent_path(), op);
@@ -276,6 +300,13 @@ std::string write_mlflow_run(const std::string& mlruns_root, RunInfo& info,
   for (const auto& [k, v] : tags) {
     if (k.find('/') != std::string::npos) make_dirs((run_dir / "tags" / k).parent_path(), op);
     write_file(run_dir / "tags" / k, v, op);
+  }
+
+  for (const auto& a : artifacts) {
+    fs::copy_file(a, run_dir / "artifacts" / fs::path(a).filename(),
+                  fs::copy_options::overwrite_existing, ec);
+    JOULE_CHECK(!ec, op, ": cannot copy artifact ", a, " into ", (run_dir / "artifacts").string(),
+                ": ", ec.message());
   }
 
   // meta.yaml last: MLflow lists a run only once it has one. status 3 = FINISHED, source_type

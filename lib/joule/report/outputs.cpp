@@ -29,13 +29,16 @@ OutputPaths write_outputs(const std::vector<energy::EpochRecord>& history,
   info.pue = carbon.pue;
   info.energy_source = meter.source();
   info.measured = meter.measured();
+  if (info.country_iso_code.empty()) {
+    info.country_name = carbon.location.country;
+    info.country_iso_code = carbon.location.iso3;
+    info.region = carbon.location.region_column();
+  }
   fill_host_info(info);
+  info.tags.insert(info.tags.begin(), {"joule.country", carbon.location.iso3});
 
   OutputPaths paths;
   const std::string base = (out / info.run_name).string();
-  paths.mlflow_run = write_mlflow_run((out / "mlruns").string(), info, history);
-  paths.emissions_csv = (out / "emissions.csv").string();
-  append_emissions_csv(paths.emissions_csv, info, history);
   paths.epochs_csv = base + "_epochs.csv";
   write_epoch_csv(paths.epochs_csv, history);
 
@@ -46,6 +49,11 @@ OutputPaths write_outputs(const std::vector<energy::EpochRecord>& history,
   write_accuracy_energy_svg(paths.svg, points, options.stop_index, options.forecast,
                             options.run_name + ": accuracy against energy (" +
                                 (meter.measured() ? "measured" : "estimated") + ")");
+  std::vector<std::string> artifacts = {paths.epochs_csv, paths.svg};
+  artifacts.insert(artifacts.end(), options.artifacts.begin(), options.artifacts.end());
+  paths.mlflow_run = write_mlflow_run((out / "mlruns").string(), info, history, artifacts);
+  paths.emissions_csv = (out / "emissions.csv").string();
+  append_emissions_csv(paths.emissions_csv, info, history);
   return paths;
 }
 

@@ -24,7 +24,10 @@ struct OutputOptions {
   // The SVG's marks: the index of the epoch where training stopped (-1: none) and the forecast
   // (cumulative joules, accuracy %) the stopping rule extrapolated (empty: none).
   int64_t stop_index = -1;
-  std::vector<std::pair<double, double>> forecast;
+  std::vector<std::pair<double, double>> forecast = {};
+  // Further files for the MLflow run's artifacts/ (e.g. the final checkpoint); the epochs CSV
+  // and the SVG always go there.
+  std::vector<std::string> artifacts = {};
 };
 
 // Where write_outputs wrote.
@@ -38,7 +41,8 @@ struct OutputPaths {
 // Writes the run's outputs under options.out_dir, where <run> is options.run_name + "-" + the
 // first 8 characters of info.run_id (also the MLflow run name). Fills info from the meter
 // (energy_source, measured), the carbon options (intensity, pue) and the machine
-// (fill_host_info). The SVG plots validation accuracy against cumulative energy (test accuracy
+// (fill_host_info), with the carbon options' location in the country and region fields. The
+// epochs CSV, the SVG and options.artifacts are copied into the MLflow run's artifacts/. The SVG plots validation accuracy against cumulative energy (test accuracy
 // for epochs without a validation set). Throws joule::Error when out_dir is empty or on any
 // error of the formats (see emissions_csv.h, epoch_csv.h, mlflow.h, svg_plot.h).
 OutputPaths write_outputs(const std::vector<energy::EpochRecord>& history,

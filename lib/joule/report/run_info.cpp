@@ -1,5 +1,8 @@
 #include "joule/report/run_info.h"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -19,15 +22,25 @@ std::string make_run_id() {
   return id;
 }
 
+std::string login_name() {
+  for (const char* var : {"LOGNAME", "USER", "LNAME", "USERNAME"}) {
+    const char* u = std::getenv(var);
+    if (u && *u) return u;
+  }
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &found) == 0 && found && found->pw_name)
+    return found->pw_name;
+  return "";
+}
+
 void fill_host_info(RunInfo& info) {
   if (info.os.empty()) info.os = energy::os_name();
   if (info.cpu_model.empty()) info.cpu_model = energy::cpu_model_name();
   if (info.cpu_count <= 0) info.cpu_count = std::thread::hardware_concurrency();
   if (info.ram_total_gb <= 0) info.ram_total_gb = energy::ram_total_gib();
-  if (info.user.empty()) {
-    const char* u = std::getenv("USER");
-    if (u) info.user = u;
-  }
+  if (info.user.empty()) info.user = login_name();
 }
 
 }  // namespace joule::report

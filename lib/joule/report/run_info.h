@@ -52,9 +52,14 @@ struct RunInfo {
   std::string tool_version = "joule-0.1.0";            // written in the codecarbon_version column
 };
 
+// The user's login name as Python's getpass.getuser(): $LOGNAME, $USER, $LNAME or $USERNAME,
+// the first set and not empty, else the password database's entry for the real user id; "" when
+// none has one.
+std::string login_name();
+
 // Fills the machine fields of `info` that are empty or zero (os, cpu_model, cpu_count,
 // ram_total_gb) and `user`, from uname, /proc/cpuinfo, /proc/meminfo (through energy/host.h) and
-// $USER. Fields it cannot read stay as they are; never throws.
+// login_name(). Fields it cannot read stay as they are; never throws.
 void fill_host_info(RunInfo& info);
 
 }  // namespace joule::report

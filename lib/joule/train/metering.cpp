@@ -1,5 +1,15 @@
 #include "joule/train/metering.h"
 
+#include <chrono>
+#include <iostream>
+
+namespace {
+double unix_seconds_now() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 namespace joule::train {
 
 energy::Measurement operator+(const energy::Measurement& a, const energy::Measurement& b) {
@@ -24,6 +34,7 @@ void MeteringCallback::on_epoch_begin(Trainer&, int64_t) {
   eval_ = energy::Measurement{};
   test_j_per_1k_ = -1;
   in_epoch_ = true;
+  epoch_start_unix_s_ = unix_seconds_now();
   train_window_.emplace(meter_);
 }
 
@@ -49,7 +60,7 @@ void MeteringCallback::on_eval_end(Trainer&, const std::string& split, const Eva
     test_j_per_1k_ = m.total_j() * 1000.0 / static_cast<double>(r.samples);
 }
 
-void MeteringCallback::on_epoch_end(Trainer&, EpochRecord& rec) {
+void MeteringCallback::on_epoch_end(Trainer& t, EpochRecord& rec) {
   if (train_window_) {
     train_ = train_window_->stop();
     train_window_.reset();
@@ -59,7 +70,14 @@ void MeteringCallback::on_epoch_end(Trainer&, EpochRecord& rec) {
   rec.eval = eval_;
   cumulative_j_ += rec.joules();
   rec.cumulative_joules = cumulative_j_;
-  rec.emissions_g = energy::grams_co2e(rec.joules(), carbon_);
+  std::string note;
+  energy::CarbonOptions now = carbon_;
+  now.intensity_g_per_kwh = carbon_.intensity_over(epoch_start_unix_s_, unix_seconds_now(), &note);
+  if (!note.empty() && !series_noted_ && !t.options().quiet) {
+    (t.options().log ? *t.options().log : std::cout) << "carbon_note=\"" << note << "\"\n";
+    series_noted_ = true;
+  }
+  rec.emissions_g = energy::grams_co2e(rec.joules(), now);
 
   rec.set("joules", rec.joules(), 2);
   rec.set("watts", rec.watts(), 2);
@@ -67,6 +85,7 @@ void MeteringCallback::on_epoch_end(Trainer&, EpochRecord& rec) {
   rec.set("energy", rec.train.kind());
   rec.set("cum_joules", cumulative_j_, 1);
   rec.set("co2e_g", rec.emissions_g, 4);
+  rec.set("carbon_g_per_kwh", now.intensity_g_per_kwh, 1);
   if (test_j_per_1k_ >= 0) rec.set("test_j_per_1k", test_j_per_1k_, 4);
   history_.push_back(rec);
 }

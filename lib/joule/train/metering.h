@@ -3,7 +3,8 @@
 //
 // Fields added to each epoch line: joules (training + evaluation of the epoch), watts (their mean
 // power), energy_source (the meter's source: rapl, nvml, estimate, or a sum like rapl+nvml),
-// energy (measured or estimated), cum_joules, co2e_g, and test_j_per_1k (joules per 1,000
+// energy (measured or estimated), cum_joules, co2e_g, carbon_g_per_kwh (the grid intensity behind
+// co2e_g: the fixed figure, or a series' mean over the epoch's wall-clock window), and test_j_per_1k (joules per 1,000
 // predictions on the test set: what inference costs in deployment).
 #pragma once
 
@@ -44,6 +45,8 @@ class MeteringCallback : public Callback {
   bool in_epoch_ = false;
   energy::Measurement train_, eval_;  // the current epoch's windows
   double test_j_per_1k_ = -1;
+  double epoch_start_unix_s_ = 0;  // wall clock at the epoch's start, for a time series
+  bool series_noted_ = false;
   std::optional<energy::Measurement> last_eval_;
   double last_eval_samples_ = 0;
   double cumulative_j_ = 0;

@@ -149,6 +149,7 @@ EvalResult Trainer::evaluate(data::DataLoader& loader, const std::string& split)
     loss_sum += static_cast<double>(loss_(out, b).item()) * static_cast<double>(b.size());
     correct += count_correct(out, host.y);
     r.samples += b.size();
+    for (auto& c : callbacks_) c->on_eval_batch_end(*this, split, s, loader.num_batches());
   }
   model_.train(was_training);
   if (r.samples) {

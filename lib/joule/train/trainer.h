@@ -45,6 +45,9 @@ class Callback {
   // Around every evaluate() (inference energy is metered here); split is "val" or "test".
   virtual void on_eval_begin(Trainer&, const std::string& /*split*/) {}
   virtual void on_eval_end(Trainer&, const std::string& /*split*/, const EvalResult&) {}
+  // After each evaluation batch `step` (0-based) of `steps` (the energy forecast times them).
+  virtual void on_eval_batch_end(Trainer&, const std::string& /*split*/, int64_t /*step*/,
+                                 int64_t /*steps*/) {}
   // After evaluation; may add fields to the record and call trainer.request_stop().
   virtual void on_epoch_end(Trainer&, EpochRecord&) {}
   virtual void on_train_end(Trainer&) {}
