@@ -19,6 +19,8 @@ std::string csv_row(const std::vector<std::string>& fields);
 
 // A YAML double-quoted scalar: every string survives, whatever characters it holds.
 std::string yaml_str(const std::string& s);
+// Text for XML, SVG and HTML, in content and in quoted attributes: & < > " ' escaped.
+std::string xml_escape(const std::string& s);
 
 // Unix time now, in milliseconds.
 int64_t now_ms();

@@ -7,10 +7,13 @@
 #include <tuple>
 
 #include "joule/io/atomic_file.h"
+#include "joule/report/format.h"
 
 namespace joule::report {
 
 namespace {
+
+using detail::xml_escape;
 
 // Colours for runs (cycled) and for the energy parts.
 constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
@@ -19,21 +22,6 @@ constexpr const char* kCpuColor = "#4e79a7";
 constexpr const char* kDramColor = "#f28e2b";
 constexpr const char* kGpuColor = "#59a14f";
 constexpr const char* kStopColor = "#d62728";
-
-std::string esc(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string fmt(double v, const char* spec = "%.4g") {
   char buf[64];
@@ -63,7 +51,7 @@ struct Frame {
   std::string open(const std::string& label, const std::string& xlabel,
                    const std::string& ylabel) const {
     std::ostringstream o;
-    o << "<svg role=\"img\" aria-label=\"" << esc(label)
+    o << "<svg role=\"img\" aria-label=\"" << xml_escape(label)
       << "\" viewBox=\"0 0 " << W << " " << H << "\" width=\"" << W << "\" height=\"" << H
       << "\">\n<rect x=\"" << l << "\" y=\"" << t << "\" width=\"" << w << "\" height=\"" << h
       << "\" fill=\"#fff\" stroke=\"#999\"/>\n";
@@ -78,8 +66,8 @@ struct Frame {
         << "\" y2=\"" << fmt(y(yv), "%.1f") << "\" stroke=\"#eee\"/>\n";
     }
     o << "<text x=\"" << l + w / 2 << "\" y=\"" << H - 4 << "\" text-anchor=\"middle\">"
-      << esc(xlabel) << "</text>\n<text transform=\"translate(14," << t + h / 2
-      << ") rotate(-90)\" text-anchor=\"middle\">" << esc(ylabel) << "</text>\n";
+      << xml_escape(xlabel) << "</text>\n<text transform=\"translate(14," << t + h / 2
+      << ") rotate(-90)\" text-anchor=\"middle\">" << xml_escape(ylabel) << "</text>\n";
     return o.str();
   }
 };
@@ -118,7 +106,7 @@ std::string accuracy_chart(const std::vector<ReportRun>& runs) {
     for (const auto& e : r.epochs)
       if (accuracy_of(e) >= 0)
         pts += fmt(f.x(e.cumulative_j), "%.1f") + "," + fmt(f.y(accuracy_of(e)), "%.1f") + " ";
-    o << "<g class=\"run\" id=\"curve-" << esc(r.run_id) << "\"><title>" << esc(r.run_name)
+    o << "<g class=\"run\" id=\"curve-" << xml_escape(r.run_id) << "\"><title>" << xml_escape(r.run_name)
       << "</title><polyline fill=\"none\" stroke-width=\"2\" stroke=\"" << color(i)
       << "\" points=\"" << pts << "\"/>\n";
     for (const auto& e : r.epochs) {
@@ -141,7 +129,7 @@ std::string accuracy_chart(const std::vector<ReportRun>& runs) {
   }
   o << "</svg>\n<p class=\"legend\">";
   for (size_t i = 0; i < runs.size(); ++i)
-    o << "<span><i style=\"background:" << color(i) << "\"></i>" << esc(runs[i].run_name)
+    o << "<span><i style=\"background:" << color(i) << "\"></i>" << xml_escape(runs[i].run_name)
       << "</span> ";
   o << "<span><i class=\"ring\"></i>stopping rule's decision</span> <span>dashed: the rule's "
        "forecast to its epoch budget</span></p>\n";
@@ -228,7 +216,7 @@ std::string forecast_chart(const std::vector<ReportRun>& runs) {
           std::tuple{"measured", r.joules, color(i), bw}})
       o << "<rect class=\"" << cls << "\" x=\"" << fmt(x + dx, "%.1f") << "\" y=\""
         << fmt(f.y(j), "%.1f") << "\" width=\"" << fmt(bw, "%.1f") << "\" height=\""
-        << fmt(f.y(0) - f.y(j), "%.1f") << "\" fill=\"" << c << "\"><title>" << esc(r.run_name)
+        << fmt(f.y(0) - f.y(j), "%.1f") << "\" fill=\"" << c << "\"><title>" << xml_escape(r.run_name)
         << " " << cls << " " << fmt(j) << " J</title></rect>\n";
     o << "<text x=\"" << fmt(x + bw, "%.1f") << "\" y=\"" << fmt(f.y(0) - 4, "%.1f")
       << "\" text-anchor=\"middle\" class=\"tick\">" << fmt(r.forecast_error_pct, "%+.1f")
@@ -248,7 +236,7 @@ std::string runs_html(const std::vector<ReportRun>& runs, const std::string& tit
   std::ostringstream o;
   o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>"
-    << esc(title)
+    << xml_escape(title)
     << "</title>\n<style>\n"
        "body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}\n"
        "table{border-collapse:collapse;margin:8px 0 24px}\n"
@@ -262,7 +250,7 @@ std::string runs_html(const std::vector<ReportRun>& runs, const std::string& tit
        ".legend i.ring{border:2px solid #d62728;border-radius:50%;width:8px;height:8px}\n"
        "section.run{border-top:1px solid #ddd;padding-top:8px;margin-top:16px}\n"
        "</style>\n</head>\n<body>\n<h1>"
-    << esc(title) << "</h1>\n<p>" << runs.size()
+    << xml_escape(title) << "</h1>\n<p>" << runs.size()
     << " runs. Energy is measured (RAPL, NVML) or estimated (a CPU power model), as each row "
        "says; gCO2e follows from the grid intensity and PUE each run used.</p>\n";
 
@@ -271,11 +259,11 @@ std::string runs_html(const std::vector<ReportRun>& runs, const std::string& tit
        "<th class=\"l\">source</th><th>gCO2e</th><th>J per 1,000 predictions</th>"
        "<th>forecast after epoch 1 (J)</th><th>forecast error (%)</th></tr>\n";
   for (const auto& r : runs) {
-    o << "<tr id=\"row-" << esc(r.run_id) << "\"><td class=\"l\"><a href=\"#run-"
-      << esc(r.run_id) << "\">" << esc(r.run_name) << "</a></td><td class=\"l\">"
-      << esc(r.example) << "</td><td>" << r.epochs.size() << "</td><td>"
+    o << "<tr id=\"row-" << xml_escape(r.run_id) << "\"><td class=\"l\"><a href=\"#run-"
+      << xml_escape(r.run_id) << "\">" << xml_escape(r.run_name) << "</a></td><td class=\"l\">"
+      << xml_escape(r.example) << "</td><td>" << r.epochs.size() << "</td><td>"
       << opt(r.final_test_acc, "%.2f") << "</td><td>" << fmt(r.joules, "%.1f")
-      << "</td><td class=\"l\">" << esc(r.energy_kind) << " (" << esc(r.energy_source)
+      << "</td><td class=\"l\">" << xml_escape(r.energy_kind) << " (" << xml_escape(r.energy_source)
       << ")</td><td>" << fmt(r.grams, "%.4g") << "</td><td>" << opt(r.j_per_1k, "%.3g")
       << "</td><td>" << opt(r.forecast_total_j, "%.1f") << "</td><td>"
       << (r.forecast_for_measured_j > 0 ? fmt(r.forecast_error_pct, "%+.1f") : "&ndash;")
@@ -291,9 +279,9 @@ std::string runs_html(const std::vector<ReportRun>& runs, const std::string& tit
     << "\"></i>GPU</span><span>dashed: the forecast's energy per epoch after epoch 1</span>"
        "</p>\n";
   for (const auto& r : runs) {
-    o << "<section class=\"run\" id=\"run-" << esc(r.run_id) << "\">\n<h3>" << esc(r.run_name)
-      << "</h3>\n<p>run id <code>" << esc(r.run_id) << "</code>, " << esc(r.example) << ", "
-      << r.epochs.size() << " epochs, " << fmt(r.joules, "%.1f") << " J " << esc(r.energy_kind);
+    o << "<section class=\"run\" id=\"run-" << xml_escape(r.run_id) << "\">\n<h3>" << xml_escape(r.run_name)
+      << "</h3>\n<p>run id <code>" << xml_escape(r.run_id) << "</code>, " << xml_escape(r.example) << ", "
+      << r.epochs.size() << " epochs, " << fmt(r.joules, "%.1f") << " J " << xml_escape(r.energy_kind);
     if (r.stop_decided_epoch > 0)
       o << "; the stopping rule decided at epoch " << r.stop_decided_epoch
         << " and stopped at epoch " << r.stop_stopped_epoch;

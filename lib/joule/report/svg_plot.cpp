@@ -7,10 +7,13 @@
 
 #include "joule/core/check.h"
 #include "joule/io/atomic_file.h"
+#include "joule/report/format.h"
 
 namespace joule::report {
 
 namespace {
+
+using detail::xml_escape;
 
 using Points = std::vector<std::pair<double, double>>;
 
@@ -22,21 +25,6 @@ constexpr double kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBo
 constexpr const char* kMeasuredColor = "#1f77b4";
 constexpr const char* kForecastColor = "#ff7f0e";
 constexpr const char* kStopColor = "#d62728";
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // A coordinate with two decimals.
 std::string coord(double v) {
