@@ -15,6 +15,7 @@
 
 #include "common/cli.h"
 #include "common/cnn.h"
+#include "common/inference.h"
 #include "common/metering.h"
 #include "common/mlp.h"
 #include "common/recipes.h"
@@ -57,73 +58,24 @@ void fit(nn::Module& model, const data::Dataset& train, const data::Dataset& tes
     std::cout << what << " epoch=" << e.epoch << " test_acc=" << e.test_acc << std::endl;
 }
 
-double accuracy(nn::Module& model, const data::Dataset& test) {
-  NoGradGuard no_grad;
-  model.eval();
-  data::DataLoader loader(test, {.batch_size = 1000, .shuffle = false});
-  int64_t right = 0;
-  for (int64_t b = 0; b < loader.num_batches(); ++b) {
-    const data::Batch batch = loader.batch(b);
-    const auto pred = argmax(model.forward(batch.x)).to_vector<int64_t>();
-    const auto want = batch.y.to_vector<int64_t>();
-    for (size_t i = 0; i < pred.size(); ++i) right += pred[i] == want[i];
-  }
-  return 100.0 * static_cast<double>(right) / static_cast<double>(test.size());
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// Seconds per forward of `x`: the median of `runs` timed calls after `warmup` untimed ones.
-double time_forward(nn::Module& model, const Tensor& x, int warmup, int runs) {
-  NoGradGuard no_grad;
-  for (int i = 0; i < warmup; ++i) model.forward(x);
-  std::vector<double> s;
-  for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    model.forward(x);
-    s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return median(s);
-}
-
 struct Variant {
   std::string name;
-  double acc = 0, latency_ms = 0, images_per_s = 0, j_per_1k = 0;
+  examples::InferenceStats s;
   int64_t bytes = 0;
 };
 
 // Accuracy, latency, throughput and energy of one variant; bytes as given.
 Variant measure(const std::string& name, nn::Module& model, const data::Dataset& test,
                 int64_t bytes, energy::Meter& meter, int runs) {
-  Variant v;
-  v.name = name;
-  v.bytes = bytes;
-  v.acc = accuracy(model, test);
-  const Tensor one = test.features.slice_rows(0, 1).clone();
-  const Tensor batch = test.features.slice_rows(0, 256).clone();
-  v.latency_ms = 1e3 * time_forward(model, one, 20, 10 * runs);
-  v.images_per_s = 256.0 / time_forward(model, batch, 3, runs);
-  // energy: the whole test set, batches of 256, twice
-  NoGradGuard no_grad;
-  int64_t images = 0;
-  energy::EnergyWindow window(meter);
-  for (int rep = 0; rep < 2; ++rep)
-    for (int64_t b = 0; b + 256 <= test.size(); b += 256) {
-      model.forward(test.features.slice_rows(b, b + 256));
-      images += 256;
-    }
-  v.j_per_1k = window.stop().total_j() / static_cast<double>(images) * 1000.0;
-  return v;
+  return {name, examples::measure_inference(model, test, meter, runs), bytes};
 }
 
 void print(const Variant& v, const energy::Meter& meter) {
-  std::cout << std::fixed << "variant=" << v.name << std::setprecision(2) << " test_acc=" << v.acc
-            << " model_bytes=" << v.bytes << std::setprecision(4) << " latency_ms_b1="
-            << v.latency_ms << std::setprecision(0) << " images_per_s_b256=" << v.images_per_s
-            << std::setprecision(4) << " j_per_1k=" << v.j_per_1k
+  std::cout << std::fixed << "variant=" << v.name << std::setprecision(2) << " test_acc="
+            << v.s.test_acc << " model_bytes=" << v.bytes << std::setprecision(4)
+            << " latency_ms_b1=" << v.s.latency_ms_b1 << std::setprecision(0)
+            << " images_per_s_b256=" << v.s.images_per_s_b256 << std::setprecision(4)
+            << " j_per_1k=" << v.s.j_per_1k
             << " energy_source=" << meter.source() << std::endl;
   std::cout.unsetf(std::ios::fixed);
 }
@@ -232,13 +184,13 @@ int main(int argc, char** argv) {
 
     // ---- summary: the int8 variants against fp32 ----
     const Variant& f = variants.front();
-    std::cout << std::setprecision(3) << "summary model=" << which << " fp32_acc=" << f.acc;
+    std::cout << std::setprecision(3) << "summary model=" << which << " fp32_acc=" << f.s.test_acc;
     for (size_t i = 1; i < variants.size(); ++i) {
       const Variant& v = variants[i];
-      std::cout << " " << v.name << "_dacc=" << v.acc - f.acc << " " << v.name
-                << "_speedup_b1=" << f.latency_ms / v.latency_ms << " " << v.name
-                << "_speedup_b256=" << v.images_per_s / f.images_per_s << " " << v.name
-                << "_energy_ratio=" << v.j_per_1k / f.j_per_1k << " " << v.name
+      std::cout << " " << v.name << "_dacc=" << v.s.test_acc - f.s.test_acc << " " << v.name
+                << "_speedup_b1=" << f.s.latency_ms_b1 / v.s.latency_ms_b1 << " " << v.name
+                << "_speedup_b256=" << v.s.images_per_s_b256 / f.s.images_per_s_b256 << " "
+                << v.name << "_energy_ratio=" << v.s.j_per_1k / f.s.j_per_1k << " " << v.name
                 << "_bytes_ratio=" << static_cast<double>(v.bytes) / static_cast<double>(f.bytes);
     }
     std::cout << " energy=" << (meter.measured() ? "measured" : "estimated") << std::endl;
