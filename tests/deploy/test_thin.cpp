@@ -252,8 +252,11 @@ TEST(Thin, DoesNotModifyTheModel) {
     return v;
   };
   const auto before = floats();
+  m->train();
   auto t = deploy::thin(*m);
   EXPECT_EQ(floats(), before);
+  for (size_t i = 0; i < m->size(); ++i) EXPECT_TRUE((*m)[i]->is_training()) << "layer " << i;
+  EXPECT_FALSE(t->is_training());
   EXPECT_EQ(out_of(*m, 1), 16);
 }
 
@@ -367,4 +370,34 @@ TEST(PruneChannels, OnAScheduleInATrainerThenThin) {
   EXPECT_EQ(out_of(*t, 0), 4);
   EXPECT_EQ(out_of(*t, 2), 4);
   expect_same_outputs(*m, *t, 2);
+}
+
+TEST(Thin, GlobalPoolingAndBatchNorm1dAfterALinear) {
+  for (bool fold : {true, false}) {
+    Generator gen(13);
+    auto m = std::make_shared<nn::Sequential>();
+    m->push_back(std::make_shared<nn::Unflatten>(1, Shape{3, 6, 6}));
+    m->push_back(std::make_shared<nn::Conv2d>(
+        nn::Conv2dOptions{.in = 3, .out = 8, .kernel = 3, .padding = 1}, gen));
+    m->push_back(std::make_shared<nn::ReLU>());
+    m->push_back(std::make_shared<nn::GlobalAvgPool2d>());
+    m->push_back(std::make_shared<nn::Linear>(8, 6, gen));
+    auto bn = m->push_back(std::make_shared<nn::BatchNorm1d>(6));
+    bn->weight().copy_(Tensor::uniform(Shape{6}, gen, 0.5f, 1.5f));
+    bn->bias().copy_(Tensor::uniform(Shape{6}, gen, -0.5f, 0.5f));
+    bn->running_mean().copy_(Tensor::uniform(Shape{6}, gen, -0.2f, 0.2f));
+    bn->running_var().copy_(Tensor::uniform(Shape{6}, gen, 0.5f, 2.f));
+    m->push_back(std::make_shared<nn::Tanh>());
+    m->push_back(std::make_shared<nn::Linear>(6, 3, gen));
+    deploy::prune_channels(*m, 0.5, true);
+    auto t = deploy::thin(*m, {.fold_batchnorm = fold});
+    ASSERT_EQ(t->size(), fold ? 7u : 8u);
+    EXPECT_EQ(out_of(*t, 1), 4);
+    EXPECT_EQ(dynamic_cast<nn::Linear&>(*(*t)[4]).options().in, 4);
+    EXPECT_EQ(out_of(*t, 4), 3);
+    if (!fold) {
+      EXPECT_EQ(out_of(*t, 5), 3);
+    }
+    expect_same_outputs(*m, *t, 3 * 36);
+  }
 }

@@ -353,10 +353,16 @@ std::shared_ptr<nn::Sequential> thin(nn::Sequential& model, const ThinOptions& o
 
   Generator gen(0);
   auto out = std::make_shared<nn::Sequential>();
-  for (const Item& it : items)
-    if (!it.folded) out->push_back(build(it, gen));
+  std::vector<std::pair<nn::Module*, bool>> shared;  // layers both models hold, and their mode
+  for (const Item& it : items) {
+    if (it.folded) continue;
+    std::shared_ptr<nn::Module> layer = build(it, gen);
+    if (layer == it.src) shared.emplace_back(layer.get(), layer->is_training());
+    out->push_back(std::move(layer));
+  }
   out->to(device_of(model));
   out->eval();
+  for (auto [layer, training] : shared) layer->train(training);  // `model` stays as it was
   if (report) {
     report->params_before = model.num_parameters();
     report->params_after = out->num_parameters();
