@@ -4,6 +4,7 @@
 //
 //   node tests/onnx/ort_accuracy.js MODEL.onnx [DATA_DIR]
 //   -> ort onnx=MODEL.onnx input=N,784 images=10000 correct=8812 test_acc=88.12
+//   node tests/onnx/ort_accuracy.js --probe      (exit 0 when onnxruntime-node loads, else 77)
 //
 // The images are read from the IDX files (gzipped or not) in DATA_DIR, else $JOULE_FASHION_MNIST,
 // else /usr/share/datasets/fashion-mnist, and scaled to [0, 1] in float32 exactly as Joule's
@@ -61,6 +62,10 @@ async function main() {
   } catch (e) {
     console.error(`ort_accuracy: onnxruntime-node cannot be loaded (${e.message.split('\n')[0]})`);
     process.exit(77);
+  }
+  if (modelPath === '--probe') {
+    console.log(`ort onnxruntime-node=${ort.env && ort.env.versions ? ort.env.versions.common : 'ok'}`);
+    return;
   }
   const dir = dataArg || process.env.JOULE_FASHION_MNIST || '/usr/share/datasets/fashion-mnist';
   const images = idxData(readIdx(dir, 't10k-images-idx3-ubyte'), 'test images');
