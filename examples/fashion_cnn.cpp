@@ -9,6 +9,7 @@
 #include "common/cli.h"
 #include "common/cnn.h"
 #include "common/distributed.h"
+#include "common/export.h"
 #include "common/metering.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
       .toggle("resume", "continue from the checkpoint in --checkpoint (same flags and threads)");
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
+  examples::add_export_flag(cli);
   cli.parse_or_exit(argc, argv);
   examples::Distributed dist("fashion_cnn");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
@@ -98,6 +100,8 @@ int main(int argc, char** argv) {
       artifacts.push_back(train::checkpoint_path(ckpt));
     if (dist.is_root())
       examples::write_outputs(metering, info, "fashion_cnn", -1, {}, std::cout, artifacts);
+    if (dist.is_root())
+      examples::export_if_asked(cli, model, examples::fashion_input_shape(true), test, std::cout);
   } catch (const Error& e) {
     return dist.fail("fashion_cnn", e);
   }

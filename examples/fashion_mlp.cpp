@@ -5,6 +5,7 @@
 
 #include "common/cli.h"
 #include "common/distributed.h"
+#include "common/export.h"
 #include "common/metering.h"
 #include "common/mlp.h"
 #include "common/recipes.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
   cli.list_flag("hidden", base.model, "hidden layer widths, comma-separated");
   examples::add_device_flag(cli);
   examples::add_metering_flags(cli, "runs");
+  examples::add_export_flag(cli);
   cli.parse_or_exit(argc, argv);
   examples::Distributed dist("fashion_mlp");  // mpirun -np N: one rank of N (docs/distributed.md)
   try {
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
     info.params.emplace_back("device", device.str());
     info.params.emplace_back("world_size", std::to_string(dist.size()));
     if (dist.is_root()) examples::write_outputs(metering, info, "fashion_mlp", -1, {}, std::cout);
+    if (dist.is_root())
+      examples::export_if_asked(cli, *model, examples::fashion_input_shape(false), test, std::cout);
   } catch (const Error& e) {
     return dist.fail("fashion_mlp", e);
   }

@@ -15,6 +15,7 @@
 
 #include "common/cli.h"
 #include "common/cnn.h"
+#include "common/export.h"
 #include "common/inference.h"
 #include "common/metering.h"
 #include "common/mlp.h"
@@ -107,14 +108,30 @@ int main(int argc, char** argv) {
                         "or /usr/share/datasets/fashion-mnist)");
   examples::add_threads_flag(cli);
   examples::add_metering_flags(cli, "runs/quantize");
+  examples::add_export_flag(cli);
+  cli.choice_flag("export-variant", "ptq_static", "the variant --export writes",
+                  {"ptq_static", "fp32", "ptq_dynamic", "qat"});
   cli.parse_or_exit(argc, argv);
   const std::string which = cli.str("model");
   try {
+    // The variant --export writes, checked before any work: it must be one this run makes.
+    const std::string export_variant = cli.str("export-variant");
+    if (!cli.str("export").empty()) {
+      JOULE_CHECK(export_variant != "ptq_dynamic" || which == "mlp", "quantize: --export-variant ",
+                  "ptq_dynamic needs --model mlp (dynamic quantization covers Linear layers)");
+      JOULE_CHECK(export_variant != "qat" || cli.i64("qat-epochs") > 0, "quantize: ",
+                  "--export-variant qat needs --qat-epochs >= 1, got ", cli.i64("qat-epochs"));
+    }
     const int threads = examples::set_threads(cli.i64("threads"));
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
     const int runs = static_cast<int>(cli.i64("runs"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
+    auto export_if = [&](const std::string& variant, nn::Module& m) {
+      if (variant == export_variant)
+        examples::export_if_asked(cli, m, examples::fashion_input_shape(which == "cnn"), test,
+                                  std::cout);
+    };
     const std::string out = cli.str("out");
     std::filesystem::create_directories(out);
     examples::Metering metering = examples::start_metering(cli, std::cout);
@@ -141,6 +158,7 @@ int main(int argc, char** argv) {
     std::vector<Variant> variants;
     variants.push_back(measure("fp32", *model, test, file_bytes(fp32_path), meter, runs));
     print(variants.back(), meter);
+    export_if("fp32", *model);
 
     // ---- static PTQ ----
     quant::StaticQuantizer ptq(*model, {.observer = quant::observer_kind(cli.str("observer"))});
@@ -152,6 +170,7 @@ int main(int argc, char** argv) {
     quant::save_quantized(ptq_path, *ptq_model);
     variants.push_back(measure("ptq_static", *ptq_model, test, file_bytes(ptq_path), meter, runs));
     print(variants.back(), meter);
+    export_if("ptq_static", *ptq_model);
 
     // ---- dynamic (Linear layers: the MLP) ----
     if (which == "mlp") {
@@ -162,6 +181,7 @@ int main(int argc, char** argv) {
           bytes += static_cast<int64_t>(l->weight().data.size() + 8 * l->weight().scales.size());
       variants.push_back(measure("ptq_dynamic", *dyn, test, bytes, meter, runs));
       print(variants.back(), meter);
+      export_if("ptq_dynamic", *dyn);
     }
 
     // ---- QAT, from a fresh copy of the float weights ----
@@ -180,6 +200,7 @@ int main(int argc, char** argv) {
       quant::save_quantized(qat_path, *qat_model);
       variants.push_back(measure("qat", *qat_model, test, file_bytes(qat_path), meter, runs));
       print(variants.back(), meter);
+      export_if("qat", *qat_model);
     }
 
     // ---- summary: the int8 variants against fp32 ----

@@ -12,6 +12,9 @@
 #   libopenmpi-dev openmpi-bin         MPI for data-parallel training (joule::dist) and mpirun;
 #                                      the build finds it (JOULE_MPI=AUTO) and CTest runs the MPI
 #                                      test as two processes
+#   libonnx-dev libprotobuf-dev protobuf-compiler   ONNX export (deploy::export_onnx): the ONNX
+#                                      protobuf classes; the build finds them (JOULE_ONNX=AUTO)
+#   python3-onnx                       tests/onnx checks exported files with onnx.checker
 #   dataset-fashion-mnist              Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #                                      (used by the examples, the dataset tests and bench/)
 # Not CUDA: the toolkit (nvcc, cuBLAS) comes from NVIDIA's installer or the machine's image, never
@@ -25,7 +28,8 @@ joule_install_deps() (
   local packages=(build-essential cmake pkg-config libeigen3-dev zlib1g-dev libhdf5-dev hdf5-tools
                   python3-h5py
                   libgtest-dev libgmock-dev googletest dataset-fashion-mnist
-                  libopenmpi-dev openmpi-bin)
+                  libopenmpi-dev openmpi-bin
+                  libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx)
 
   local missing=()
   local pkg status

@@ -48,6 +48,8 @@ class Unflatten : public Module {
   Unflatten(int64_t dim, Shape sizes) : dim_(dim), sizes_(std::move(sizes)) {}
   Tensor forward(const Tensor& x) override;
   std::string repr() const override { return "Unflatten(dim=" + std::to_string(dim_) + ", " + sizes_.str() + ")"; }
+  int64_t dim() const { return dim_; }
+  const Shape& sizes() const { return sizes_; }
 
  private:
   int64_t dim_;

@@ -19,6 +19,7 @@ class DynamicQLinear : public nn::Module {
   Tensor forward(const Tensor& x) override;
   std::string repr() const override;
   const QWeight& weight() const { return w_; }
+  const std::vector<float>& bias() const { return bias_; }  // float, empty when none
 
  private:
   QWeight w_;

@@ -1,0 +1,134 @@
+#include "joule/deploy/onnx_graph.h"
+
+#ifdef JOULE_WITH_ONNX
+
+#include <cstring>
+#include "joule/core/check.h"
+
+namespace joule::deploy::detail {
+
+std::string dims_str(const Dims& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ", ";
+    s += dims[i] < 0 ? std::string("N") : std::to_string(dims[i]);
+  }
+  return s + "]";
+}
+
+std::string OnnxGraph::fresh(const std::string& stem) {
+  return stem + "_" + std::to_string(counter_++);
+}
+
+std::string OnnxGraph::node(const std::string& op, const std::vector<std::string>& inputs,
+                            const std::string& stem,
+                            const std::vector<onnx::AttributeProto>& attrs) {
+  onnx::NodeProto* n = graph_->add_node();
+  n->set_op_type(op);
+  n->set_name(fresh(op));
+  for (const std::string& in : inputs) n->add_input(in);
+  const std::string out = fresh(stem);
+  n->add_output(out);
+  for (const onnx::AttributeProto& a : attrs) *n->add_attribute() = a;
+  return out;
+}
+
+onnx::NodeProto& OnnxGraph::last_node() {
+  JOULE_CHECK(graph_->node_size() > 0, "export_onnx: the graph has no node yet");
+  return *graph_->mutable_node(graph_->node_size() - 1);
+}
+
+onnx::TensorProto* OnnxGraph::initializer(const std::string& stem, const Dims& dims,
+                                          int32_t type, size_t count) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  JOULE_CHECK(n == static_cast<int64_t>(count), "export_onnx: initializer ", stem, " of shape ",
+              dims_str(dims), " given ", count, " values");
+  onnx::TensorProto* t = graph_->add_initializer();
+  t->set_name(fresh(stem));
+  t->set_data_type(type);
+  for (int64_t d : dims) t->add_dims(d);
+  return t;
+}
+
+// Raw little-endian bytes (raw_data): the compact form every runtime reads.
+template <class T>
+static void set_raw(onnx::TensorProto* t, const std::vector<T>& v) {
+  std::string bytes(v.size() * sizeof(T), '\0');
+  if (!v.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
+  t->set_raw_data(std::move(bytes));
+}
+
+std::string OnnxGraph::floats(const std::string& stem, const Dims& dims,
+                              const std::vector<float>& v) {
+  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::FLOAT, v.size());
+  set_raw(t, v);
+  return t->name();
+}
+
+std::string OnnxGraph::int8s(const std::string& stem, const Dims& dims,
+                             const std::vector<int8_t>& v) {
+  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::INT8, v.size());
+  set_raw(t, v);
+  return t->name();
+}
+
+std::string OnnxGraph::uint8s(const std::string& stem, const Dims& dims,
+                              const std::vector<uint8_t>& v) {
+  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::UINT8, v.size());
+  set_raw(t, v);
+  return t->name();
+}
+
+std::string OnnxGraph::int32s(const std::string& stem, const Dims& dims,
+                              const std::vector<int32_t>& v) {
+  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::INT32, v.size());
+  set_raw(t, v);
+  return t->name();
+}
+
+std::string OnnxGraph::int64s(const std::string& stem, const Dims& dims,
+                              const std::vector<int64_t>& v) {
+  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::INT64, v.size());
+  set_raw(t, v);
+  return t->name();
+}
+
+std::string OnnxGraph::tensor(const std::string& stem, const Tensor& t) {
+  const Tensor host = t.to(Device::cpu()).contiguous();
+  return floats(stem, host.shape().dims(), host.to_vector<float>());
+}
+
+onnx::AttributeProto attr(const std::string& name, int64_t v) {
+  onnx::AttributeProto a;
+  a.set_name(name);
+  a.set_type(onnx::AttributeProto::INT);
+  a.set_i(v);
+  return a;
+}
+
+onnx::AttributeProto attr(const std::string& name, const std::vector<int64_t>& v) {
+  onnx::AttributeProto a;
+  a.set_name(name);
+  a.set_type(onnx::AttributeProto::INTS);
+  for (int64_t x : v) a.add_ints(x);
+  return a;
+}
+
+onnx::AttributeProto attr(const std::string& name, float v) {
+  onnx::AttributeProto a;
+  a.set_name(name);
+  a.set_type(onnx::AttributeProto::FLOAT);
+  a.set_f(v);
+  return a;
+}
+
+void refuse(const std::string& index, const nn::Module& layer, const std::string& why) {
+  joule::detail::throw_error(
+      __FILE__, __LINE__,
+      joule::detail::str_cat("export_onnx: layer ", index, " (", layer.repr(), "): ", why));
+}
+
+}  // namespace joule::deploy::detail
+
+#endif  // JOULE_WITH_ONNX
