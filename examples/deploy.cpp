@@ -5,6 +5,8 @@
 //   thin    deploy::thin: the pruned channels removed, a smaller dense model (max_abs_diff= is the
 //           largest |thinned - masked| logit over the test images)
 //   qat     quantization-aware training of the thinned model for --qat-epochs, then int8
+//   export  (--export PATH.onnx) the last step's model (qat's int8, else thin's) as ONNX, with
+//           Joule's test accuracy of exactly that model
 // with test accuracy, parameters, checkpoint size, batch-1 latency, batch-256 throughput and
 // energy per 1000 images (examples/common/inference.h), then a summary line.
 #include <algorithm>
@@ -16,10 +18,12 @@
 
 #include "common/cli.h"
 #include "common/cnn.h"
+#include "common/export.h"
 #include "common/inference.h"
 #include "common/metering.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
+#include "joule/deploy/onnx_export.h"
 #include "joule/deploy/thin.h"
 #include "joule/io/checkpoint.h"
 #include "joule/joule.h"
@@ -126,8 +130,12 @@ int main(int argc, char** argv) {
                         "or /usr/share/datasets/fashion-mnist)");
   examples::add_threads_flag(cli);
   examples::add_metering_flags(cli, "runs/deploy");
+  examples::add_export_flag(cli);
   cli.parse_or_exit(argc, argv);
   try {
+    JOULE_CHECK(cli.str("export").empty() || deploy::onnx_export_available(), "deploy: --export ",
+                cli.str("export"), ": this Joule was built without ONNX (JOULE_ONNX=OFF or "
+                "libonnx-dev missing)");
     const int threads = examples::set_threads(cli.i64("threads"));
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
     const int runs = static_cast<int>(cli.i64("runs"));
@@ -201,6 +209,8 @@ int main(int argc, char** argv) {
     print(steps.back(), meter, diff_field.str());
 
     // ---- qat: int8 from the thinned weights ----
+    std::shared_ptr<nn::Module> last = thinned;  // what --export writes
+    std::string last_step = "thin";
     if (cli.i64("qat-epochs") > 0) {
       auto qat = quant::prepare_qat(*thinned);
       qat->train();
@@ -216,6 +226,20 @@ int main(int argc, char** argv) {
       steps.push_back({"qat", examples::measure_inference(*int8, test, meter, runs),
                        thinned->num_parameters(), file_bytes(qat_path)});
       print(steps.back(), meter);
+      last = int8;
+      last_step = "qat";
+    }
+
+    // ---- export: the last step's model as ONNX ----
+    const std::string onnx_path = cli.str("export");
+    if (!onnx_path.empty()) {
+      const Shape input = examples::fashion_input_shape(/*cnn=*/true);
+      deploy::export_onnx(*last, onnx_path, input);
+      std::cout << std::fixed << std::setprecision(2) << "step=export onnx=" << onnx_path
+                << " test_acc=" << examples::test_accuracy(*last, test) << " of=" << last_step
+                << " params=" << steps.back().params << " model_bytes=" << file_bytes(onnx_path)
+                << " input=N,1,28,28" << std::endl;
+      std::cout.unsetf(std::ios::fixed);
     }
 
     // ---- summary: each step against the masked (pruned) model ----

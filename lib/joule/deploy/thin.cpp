@@ -314,9 +314,8 @@ std::shared_ptr<nn::Module> build(const Item& it, Generator& gen) {
     out->generator().set_state(d->generator().state());
     return out;
   }
-  // Unflatten: stateless and the same in both modes, and its sizes are not exposed, so the new
-  // model shares the layer.
-  return it.src;
+  const auto& u = static_cast<const nn::Unflatten&>(m);  // the last kind is_pass() accepts
+  return std::make_shared<nn::Unflatten>(u.dim(), u.sizes());
 }
 
 Device device_of(const nn::Module& model) {
@@ -353,16 +352,10 @@ std::shared_ptr<nn::Sequential> thin(nn::Sequential& model, const ThinOptions& o
 
   Generator gen(0);
   auto out = std::make_shared<nn::Sequential>();
-  std::vector<std::pair<nn::Module*, bool>> shared;  // layers both models hold, and their mode
-  for (const Item& it : items) {
-    if (it.folded) continue;
-    std::shared_ptr<nn::Module> layer = build(it, gen);
-    if (layer == it.src) shared.emplace_back(layer.get(), layer->is_training());
-    out->push_back(std::move(layer));
-  }
+  for (const Item& it : items)
+    if (!it.folded) out->push_back(build(it, gen));
   out->to(device_of(model));
   out->eval();
-  for (auto [layer, training] : shared) layer->train(training);  // `model` stays as it was
   if (report) {
     report->params_before = model.num_parameters();
     report->params_after = out->num_parameters();
