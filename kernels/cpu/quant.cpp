@@ -210,6 +210,34 @@ inline void max_into(uint8_t* __restrict out, const uint8_t* __restrict in, int6
   for (; c < C; ++c) out[c] = out[c] > in[c] ? out[c] : in[c];
 }
 
+// out[c] = max(a[c], b[c], e[c], f[c]) for c < C: the four taps of a 2 x 2 window at once
+inline void max4(uint8_t* __restrict out, const uint8_t* a, const uint8_t* b, const uint8_t* e,
+                 const uint8_t* f, int64_t C) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  auto load = [](const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+  for (; c + 16 <= C; c += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c),
+                     _mm_max_epu8(_mm_max_epu8(load(a + c), load(b + c)),
+                                  _mm_max_epu8(load(e + c), load(f + c))));
+#endif
+  for (; c < C; ++c) out[c] = std::max(std::max(a[c], b[c]), std::max(e[c], f[c]));
+}
+
+// One output row (image b, row oh) of a 2 x 2 window with stride 2 and no padding: every window
+// lies inside the image, four taps each.
+void pool_row_2x2(uint8_t* __restrict y, const uint8_t* __restrict x, const Pool2dDims& d,
+                  int64_t b, int64_t oh) {
+  const int64_t C = d.C, W = d.W;
+  const uint8_t* top = x + ((b * d.H + 2 * oh) * W) * C;
+  const uint8_t* bottom = top + W * C;
+  uint8_t* out = y + ((b * d.OH + oh) * d.OW) * C;
+  for (int64_t ow = 0; ow < d.OW; ++ow) {
+    const int64_t at = 2 * ow * C;
+    max4(out + ow * C, top + at, top + at + C, bottom + at, bottom + at + C, C);
+  }
+}
+
 }  // namespace
 
 void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
@@ -217,9 +245,14 @@ void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
   const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
   const int64_t rows = N * OH;
   const bool par = rows > 1 && N * H * W * C >= kParallelMin && !omp_in_parallel();
+  const bool two_by_two = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0;
 #pragma omp parallel for schedule(static) if (par)
   for (int64_t nr = 0; nr < rows; ++nr) {
     const int64_t b = nr / OH, oh = nr % OH;
+    if (two_by_two) {
+      pool_row_2x2(y, x, d, b, oh);
+      continue;
+    }
     const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
     for (int64_t ow = 0; ow < OW; ++ow) {
       uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;

@@ -240,7 +240,11 @@ TEST(QuantKernels, MaxPoolAndReluMatchReference) {
   struct P { int64_t N, C, H, W, KH, KW, SH, SW, PH, PW; };
   for (const P& c : {P{2, 3, 7, 9, 2, 2, 2, 2, 0, 0}, P{3, 5, 11, 10, 3, 3, 2, 2, 1, 1},
                      P{1, 16, 28, 28, 2, 2, 2, 2, 0, 0}, P{64, 32, 14, 14, 2, 2, 2, 2, 0, 0},
-                     P{2, 1, 5, 4, 5, 4, 5, 4, 0, 0}}) {
+                     P{2, 1, 5, 4, 5, 4, 5, 4, 0, 0},
+                     // 2 x 2 stride 2 (the fast path): channels in 16-byte steps and a tail, odd
+                     // H and W, below and above kParallelMin (8415 and 148200 inputs)
+                     P{5, 17, 9, 11, 2, 2, 2, 2, 0, 0}, P{40, 19, 13, 15, 2, 2, 2, 2, 0, 0},
+                     P{3, 7, 8, 6, 2, 2, 2, 2, 0, 0}}) {
     Pool2dDims d;
     d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.KH = c.KH, d.KW = c.KW;
     d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW;
