@@ -1,5 +1,6 @@
 // Quantized kernels besides the GEMM: quantize/dequantize, NHWC <-> NCHW, the convolution (im2col
-// in uint8, one image at a time, into the GEMM of quant_gemm.cpp), max pooling and ReLU on uint8.
+// in uint8, one image at a time, into the GEMM of quant_gemm.cpp), max pooling and ReLU on uint8,
+// and the convolution with its max pooling in one pass.
 #include <omp.h>
 
 #include <immintrin.h>
@@ -158,36 +159,59 @@ PackedQWeight pack_qconv_weight(const int8_t* w, const Conv2dDims& d) {
   return pack_qweight(padded.data(), d.OC, K4);
 }
 
-void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
-                       const Conv2dDims& d, const Requant& r) {
-  const int64_t P = d.OH * d.OW, K4 = w.K, in_image = d.H * d.W * d.C;
+namespace {
+
+// The buffers of one thread's images: im2col rows, the padded image, a convolution output.
+struct ConvScratch {
+  std::vector<uint8_t> col, padded, out;
+};
+
+// Image b of x -> its convolution y (OH, OW, OC); the GEMM shares its rows among threads unless
+// the images are already shared.
+void conv_image(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                const Conv2dDims& d, const Requant& r, int64_t b, ConvScratch& s) {
+  const int64_t P = d.OH * d.OW, K4 = w.K;
   const bool pointwise = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && d.PH == 0 &&
                          d.PW == 0 && d.C == K4;
-  const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
-  // One image; the GEMM shares its rows among threads unless the images are already shared.
-  auto image = [&](int64_t b, std::vector<uint8_t>& col, std::vector<uint8_t>& padded) {
-    const uint8_t* rows = x + b * in_image;
-    if (!pointwise) {
-      col.resize(static_cast<size_t>(P * K4 + kSlack));
-      padded.resize(static_cast<size_t>(padded_bytes + kSlack));
-      pad_image(padded.data(), rows, x_zp, d);
-      im2col_u8(col.data(), K4, padded.data(), d);
-      rows = col.data();
-    }
-    qgemm_packed_u8(y + b * P * d.OC, d.OC, rows, K4, x_zp, w, P, r);
-  };
-  const bool by_image = d.N > 1 && d.N * P * d.OC * K4 >= kQuantParallelMin && !omp_in_parallel();
+  const uint8_t* rows = x + b * d.H * d.W * d.C;
+  if (!pointwise) {
+    const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
+    s.col.resize(static_cast<size_t>(P * K4 + kSlack));
+    s.padded.resize(static_cast<size_t>(padded_bytes + kSlack));
+    pad_image(s.padded.data(), rows, x_zp, d);
+    im2col_u8(s.col.data(), K4, s.padded.data(), d);
+    rows = s.col.data();
+  }
+  qgemm_packed_u8(y, d.OC, rows, K4, x_zp, w, P, r);
+}
+
+// Calls image(b, scratch) for every image b: OpenMP threads share the images when there are
+// several and the work (N * OH * OW * OC * K multiply-adds) reaches kQuantParallelMin.
+template <class F>
+void each_image(const Conv2dDims& d, int64_t K4, F image) {
+  const bool by_image = d.N > 1 && d.N * d.OH * d.OW * d.OC * K4 >= kQuantParallelMin &&
+                        !omp_in_parallel();
   if (!by_image) {
-    std::vector<uint8_t> col, padded;
-    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
+    ConvScratch s;
+    for (int64_t b = 0; b < d.N; ++b) image(b, s);
     return;
   }
 #pragma omp parallel
   {
-    std::vector<uint8_t> col, padded;
+    ConvScratch s;
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
+    for (int64_t b = 0; b < d.N; ++b) image(b, s);
   }
+}
+
+}  // namespace
+
+void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                       const Conv2dDims& d, const Requant& r) {
+  const int64_t out_image = d.OH * d.OW * d.OC;
+  each_image(d, w.K, [&](int64_t b, ConvScratch& s) {
+    conv_image(y + b * out_image, x, x_zp, w, d, r, b, s);
+  });
 }
 
 void qconv2d_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
@@ -238,33 +262,35 @@ void pool_row_2x2(uint8_t* __restrict y, const uint8_t* __restrict x, const Pool
   }
 }
 
+// One output row (image b, row oh) of any window.
+void pool_row(uint8_t* __restrict y, const uint8_t* __restrict x, const Pool2dDims& d, int64_t b,
+              int64_t oh) {
+  const int64_t C = d.C, H = d.H, W = d.W, OH = d.OH, OW = d.OW;
+  const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
+  if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0) {
+    pool_row_2x2(y, x, d, b, oh);
+    return;
+  }
+  const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;
+    const int64_t w0 = std::max<int64_t>(ow * SW - PW, 0), w1 = std::min(ow * SW - PW + KW, W);
+    // the first tap (every window holds one) starts the maximum: padding never wins
+    const uint8_t* first = x + ((b * H + h0) * W + w0) * C;
+    for (int64_t c = 0; c < C; ++c) out[c] = first[c];
+    for (int64_t ih = h0; ih < h1; ++ih)
+      for (int64_t iw = (ih == h0 ? w0 + 1 : w0); iw < w1; ++iw)
+        max_into(out, x + ((b * H + ih) * W + iw) * C, C);
+  }
+}
+
 }  // namespace
 
 void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
-  const int64_t N = d.N, C = d.C, H = d.H, W = d.W, OH = d.OH, OW = d.OW;
-  const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
-  const int64_t rows = N * OH;
-  const bool par = rows > 1 && N * H * W * C >= kParallelMin && !omp_in_parallel();
-  const bool two_by_two = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0;
+  const int64_t rows = d.N * d.OH;
+  const bool par = rows > 1 && d.N * d.H * d.W * d.C >= kParallelMin && !omp_in_parallel();
 #pragma omp parallel for schedule(static) if (par)
-  for (int64_t nr = 0; nr < rows; ++nr) {
-    const int64_t b = nr / OH, oh = nr % OH;
-    if (two_by_two) {
-      pool_row_2x2(y, x, d, b, oh);
-      continue;
-    }
-    const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;
-      const int64_t w0 = std::max<int64_t>(ow * SW - PW, 0), w1 = std::min(ow * SW - PW + KW, W);
-      // the first tap (every window holds one) starts the maximum: padding never wins
-      const uint8_t* first = x + ((b * H + h0) * W + w0) * C;
-      for (int64_t c = 0; c < C; ++c) out[c] = first[c];
-      for (int64_t ih = h0; ih < h1; ++ih)
-        for (int64_t iw = (ih == h0 ? w0 + 1 : w0); iw < w1; ++iw)
-          max_into(out, x + ((b * H + ih) * W + iw) * C, C);
-    }
-  }
+  for (int64_t nr = 0; nr < rows; ++nr) pool_row(y, x, d, nr / d.OH, nr % d.OH);
 }
 
 void relu_u8(uint8_t* y, const uint8_t* x, int64_t n, int32_t zp) {
@@ -272,6 +298,26 @@ void relu_u8(uint8_t* y, const uint8_t* x, int64_t n, int32_t zp) {
   parallel_chunks(n, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] = std::max(x[i], z);
   });
+}
+
+// ---- the convolution and the max pooling after it --------------------------------------------
+
+void qconv2d_pool_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                            const Conv2dDims& d, const Requant& r, const Pool2dDims& p) {
+  const int64_t conv_image_bytes = d.OH * d.OW * d.OC, out_image = p.OH * p.OW * p.C;
+  Pool2dDims one = p;
+  one.N = 1;
+  each_image(d, w.K, [&](int64_t b, ConvScratch& s) {
+    s.out.resize(static_cast<size_t>(conv_image_bytes));
+    conv_image(s.out.data(), x, x_zp, w, d, r, b, s);
+    // on this thread: an OpenMP region per image (even an inactive one) costs more than it saves
+    for (int64_t oh = 0; oh < one.OH; ++oh) pool_row(y + b * out_image, s.out.data(), one, 0, oh);
+  });
+}
+
+void qconv2d_pool_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
+                     const Conv2dDims& d, const Requant& r, const Pool2dDims& p) {
+  qconv2d_pool_packed_u8(y, x, x_zp, pack_qconv_weight(w, d), d, r, p);
 }
 
 }  // namespace joule::kernels::cpu

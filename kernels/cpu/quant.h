@@ -44,6 +44,10 @@ void qgemm_packed_f32(float* y, int64_t ldy, const uint8_t* x, int64_t ldx, int3
 // y (N, OH, OW, OC) uint8 NHWC: im2col (uint8, padding = x_zp) of one image at a time and the GEMM
 void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
                        const Conv2dDims& d, const Requant& r);
+// as qconv2d_packed_u8, then max_pool2d_u8 by p (see qconv2d_pool_u8 in kernels/quant.inc): each
+// image is convolved into a buffer of the thread's and pooled from there
+void qconv2d_pool_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                            const Conv2dDims& d, const Requant& r, const Pool2dDims& p);
 // w (OC, KH, KW, C) int8 packed for qconv2d_packed_u8: K rounded up to a multiple of 4 with zero
 // weights, so that every im2col row is read in whole groups
 PackedQWeight pack_qconv_weight(const int8_t* w, const Conv2dDims& d);

@@ -189,7 +189,10 @@ void rows_any(Out* y, int64_t ldy, const uint8_t* x, int64_t ldx, int32_t x_zp,
 template <class Out>
 void gemm(Out* y, int64_t ldy, const uint8_t* x, int64_t ldx, int32_t x_zp,
           const PackedQWeight& w, int64_t M, const Requant& r) {
-  if (M * w.N * w.K < kQuantParallelMin || M < 8 || omp_in_parallel()) {
+  // omp_get_level(): inside any parallel region, even a team of one thread, whose nested
+  // region would cost its set-up for no second thread
+  if (M * w.N * w.K < kQuantParallelMin || M < 8 || omp_get_level() > 0 ||
+      omp_get_max_threads() == 1) {
     rows_any(y, ldy, x, ldx, x_zp, w, 0, M, r);
     return;
   }

@@ -1,7 +1,7 @@
 // kernels::cpu quantized kernels against kernels::ref, byte for byte: quantize, dequantize,
 // transposes, the int8 GEMM (VNNI and portable paths, uint8 and float outputs, bias and ReLU fused)
-// and the convolution on odd sizes and on both sides of kQuantParallelMin, max pooling and ReLU on
-// uint8.
+// and the convolution on odd sizes and on both sides of kQuantParallelMin, alone and followed by
+// max pooling in one pass, max pooling and ReLU on uint8.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -205,17 +205,22 @@ const std::vector<ConvCase> kConvCases = {
     {"example conv2, batch 1 (rows shared)", 1, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2, 1, 1},
 };
 
+Conv2dDims conv_dims(const ConvCase& c) {
+  Conv2dDims d;
+  d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.OC = c.OC, d.KH = c.KH, d.KW = c.KW;
+  d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW, d.DH = c.DH, d.DW = c.DW;
+  d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
+  d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
+  return d;
+}
+
 TEST(QuantKernels, ConvMatchesReference) {
   uint32_t seed = 100;
   for (const ConvCase& c : kConvCases)
     for (bool vnni : {true, false}) {
       if (vnni && !cpu::has_vnni()) continue;
       ++seed;
-      Conv2dDims d;
-      d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.OC = c.OC, d.KH = c.KH, d.KW = c.KW;
-      d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW, d.DH = c.DH, d.DW = c.DW;
-      d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
-      d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
+      const Conv2dDims d = conv_dims(c);
       const int64_t K = d.KH * d.KW * d.C;
       const auto x = random_ints<uint8_t>(d.N * d.H * d.W * d.C, seed, 0, 255);
       const auto w = random_ints<int8_t>(d.OC * K, seed + 1, -128, 127);
@@ -234,6 +239,45 @@ TEST(QuantKernels, ConvMatchesReference) {
         ASSERT_TRUE(same_bytes(got, want)) << c.name << " (unpacked entry point)";
       }
     }
+}
+
+// The convolution with the max pooling after it in one pass: 2 x 2 stride 2 (the fast pooling
+// path) and 3 x 3 stride 2 pad 1 (the general one) over every convolution case, so on both sides
+// of kQuantParallelMin and with threads taking images or rows.
+TEST(QuantKernels, ConvPoolMatchesReference) {
+  struct Window { int64_t K, S, P; };
+  uint32_t seed = 300;
+  for (const ConvCase& c : kConvCases)
+    for (const Window& win : {Window{2, 2, 0}, Window{3, 2, 1}})
+      for (bool vnni : {true, false}) {
+        if (vnni && !cpu::has_vnni()) continue;
+        ++seed;
+        const Conv2dDims d = conv_dims(c);
+        Pool2dDims p;
+        p.N = d.N, p.C = d.OC, p.H = d.OH, p.W = d.OW, p.KH = p.KW = win.K;
+        p.SH = p.SW = win.S, p.PH = p.PW = win.P;
+        p.OH = (p.H + 2 * p.PH - p.KH) / p.SH + 1;
+        p.OW = (p.W + 2 * p.PW - p.KW) / p.SW + 1;
+        const int64_t K = d.KH * d.KW * d.C;
+        const auto x = random_ints<uint8_t>(d.N * d.H * d.W * d.C, seed, 0, 255);
+        const auto w = random_ints<int8_t>(d.OC * K, seed + 1, -128, 127);
+        RequantData q = requant_data(d.OC, K, seed, false);
+        const Requant r{q.multiplier.data(), q.bias.data(), q.zp, true};
+        cpu::PackedQWeight packed = cpu::pack_qconv_weight(w.data(), d);
+        packed.vnni = vnni;
+        std::vector<uint8_t> conv(static_cast<size_t>(d.N * d.OH * d.OW * d.OC));
+        std::vector<uint8_t> want(static_cast<size_t>(p.N * p.OH * p.OW * p.C));
+        ref::qconv2d_u8(conv.data(), x.data(), 5, w.data(), d, r);
+        ref::max_pool2d_u8(want.data(), conv.data(), p);
+        std::vector<uint8_t> got(want.size()), got_ref(want.size());
+        ref::qconv2d_pool_u8(got_ref.data(), x.data(), 5, w.data(), d, r, p);
+        ASSERT_TRUE(same_bytes(got_ref, want)) << c.name << " window " << win.K << " (reference)";
+        cpu::qconv2d_pool_packed_u8(got.data(), x.data(), 5, packed, d, r, p);
+        ASSERT_TRUE(same_bytes(got, want)) << c.name << " window " << win.K << " vnni=" << vnni;
+        if (!vnni) continue;
+        cpu::qconv2d_pool_u8(got.data(), x.data(), 5, w.data(), d, r, p);
+        ASSERT_TRUE(same_bytes(got, want)) << c.name << " (unpacked entry point)";
+      }
 }
 
 TEST(QuantKernels, MaxPoolAndReluMatchReference) {
