@@ -1,6 +1,7 @@
-// Quantized kernels besides the GEMM: quantize/dequantize, NHWC <-> NCHW, the convolution (im2col
-// in uint8, one image at a time, into the GEMM of quant_gemm.cpp), max pooling and ReLU on uint8,
-// and the convolution with its max pooling in one pass.
+// Quantized kernels besides the GEMM: quantize/dequantize, NHWC <-> NCHW, the convolution (one
+// image at a time: read in place from the padded image on VNNI, else im2col in uint8 into the GEMM
+// of quant_gemm.cpp), max pooling and ReLU on uint8, and the convolution with its max pooling in
+// one pass.
 #include <omp.h>
 
 #include <immintrin.h>
@@ -116,25 +117,26 @@ inline void copy_blocks(uint8_t* __restrict dst, const uint8_t* __restrict src, 
 
 constexpr int64_t kSlack = 16;  // bytes after an im2col or padded-image buffer for copy_blocks
 
-// One image's im2col rows: row p = oh * OW + ow holds, tap by tap (kh, kw), the C bytes of the
-// input pixel it reads (x_zp where that pixel is padding), then K4 - K bytes that meet zero
-// weights (any value). `padded` is the image with its zero-point border: (H + 2 PH, W + 2 PW, C)
-// with kSlack bytes after it. With DW == 1 a window row is KW * C contiguous padded bytes, copied
-// in 16-byte blocks whose overrun the next copy (or the slack) overwrites.
-void im2col_u8(uint8_t* __restrict col, int64_t K4, const uint8_t* __restrict padded,
+// One image's im2col rows (K bytes each): row p = oh * OW + ow holds, window row by window row
+// (kh), the KW * C bytes it reads (x_zp where a pixel is padding) at offset kh * K / KH, then up to
+// 3 bytes that meet zero weights (any value; see pack_qconv_weight). `padded` is the image with its
+// zero-point border: (H + 2 PH, W + 2 PW, C) with kSlack bytes after it. With DW == 1 a window row
+// is KW * C contiguous padded bytes, copied in 16-byte blocks whose overrun the next copy (or the
+// slack) overwrites.
+void im2col_u8(uint8_t* __restrict col, int64_t K, const uint8_t* __restrict padded,
                const Conv2dDims& d) {
   const int64_t C = d.C, KH = d.KH, KW = d.KW, OH = d.OH, OW = d.OW, SH = d.SH, SW = d.SW;
-  const int64_t DH = d.DH, DW = d.DW, WP = d.W + 2 * d.PW, run = KW * C;
+  const int64_t DH = d.DH, DW = d.DW, WP = d.W + 2 * d.PW, run = KW * C, seg = K / KH;
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow) {
-      uint8_t* row = col + (oh * OW + ow) * K4;
+      uint8_t* row = col + (oh * OW + ow) * K;
       for (int64_t kh = 0; kh < KH; ++kh) {
         const uint8_t* src = padded + ((oh * SH + kh * DH) * WP + ow * SW) * C;
         if (DW == 1) {
-          copy_blocks(row + kh * run, src, run);
+          copy_blocks(row + kh * seg, src, run);
         } else {
           for (int64_t kw = 0; kw < KW; ++kw)
-            std::memcpy(row + kh * run + kw * C, src + kw * DW * C, static_cast<size_t>(C));
+            std::memcpy(row + kh * seg + kw * C, src + kw * DW * C, static_cast<size_t>(C));
         }
       }
     }
@@ -152,11 +154,13 @@ void pad_image(uint8_t* __restrict padded, const uint8_t* __restrict img, int32_
 }  // namespace
 
 PackedQWeight pack_qconv_weight(const int8_t* w, const Conv2dDims& d) {
-  const int64_t K = d.KH * d.KW * d.C, K4 = (K + 3) / 4 * 4;
-  std::vector<int8_t> padded(static_cast<size_t>(d.OC * K4), 0);
+  const int64_t run = d.KW * d.C, seg = (run + 3) / 4 * 4, K = d.KH * seg;
+  std::vector<int8_t> padded(static_cast<size_t>(d.OC * K), 0);
   for (int64_t oc = 0; oc < d.OC; ++oc)
-    std::memcpy(padded.data() + oc * K4, w + oc * K, static_cast<size_t>(K));
-  return pack_qweight(padded.data(), d.OC, K4);
+    for (int64_t kh = 0; kh < d.KH; ++kh)
+      std::memcpy(padded.data() + oc * K + kh * seg, w + (oc * d.KH + kh) * run,
+                  static_cast<size_t>(run));
+  return pack_qweight(padded.data(), d.OC, K);
 }
 
 namespace {
@@ -166,30 +170,36 @@ struct ConvScratch {
   std::vector<uint8_t> col, padded, out;
 };
 
-// Image b of x -> its convolution y (OH, OW, OC); the GEMM shares its rows among threads unless
-// the images are already shared.
+// Image b of x -> its convolution y (OH, OW, OC): on VNNI with DW == 1 read in place from the
+// padded image (qconv2d_direct_vnni), else through im2col rows and the GEMM. The pixels are shared
+// among threads unless the images are already shared.
 void conv_image(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
                 const Conv2dDims& d, const Requant& r, int64_t b, ConvScratch& s) {
-  const int64_t P = d.OH * d.OW, K4 = w.K;
+  const int64_t P = d.OH * d.OW, K = w.K;
   const bool pointwise = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && d.PH == 0 &&
-                         d.PW == 0 && d.C == K4;
+                         d.PW == 0 && d.C == K;
   const uint8_t* rows = x + b * d.H * d.W * d.C;
-  if (!pointwise) {
-    const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
-    s.col.resize(static_cast<size_t>(P * K4 + kSlack));
-    s.padded.resize(static_cast<size_t>(padded_bytes + kSlack));
-    pad_image(s.padded.data(), rows, x_zp, d);
-    im2col_u8(s.col.data(), K4, s.padded.data(), d);
-    rows = s.col.data();
+  if (pointwise) {
+    qgemm_packed_u8(y, d.OC, rows, K, x_zp, w, P, r);
+    return;
   }
-  qgemm_packed_u8(y, d.OC, rows, K4, x_zp, w, P, r);
+  const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
+  s.padded.resize(static_cast<size_t>(padded_bytes + kSlack));
+  pad_image(s.padded.data(), rows, x_zp, d);
+  if (w.vnni && d.DW == 1) {
+    qconv2d_direct_vnni(y, s.padded.data(), x_zp, w, d, r);
+    return;
+  }
+  s.col.resize(static_cast<size_t>(P * K + kSlack));
+  im2col_u8(s.col.data(), K, s.padded.data(), d);
+  qgemm_packed_u8(y, d.OC, s.col.data(), K, x_zp, w, P, r);
 }
 
 // Calls image(b, scratch) for every image b: OpenMP threads share the images when there are
 // several and the work (N * OH * OW * OC * K multiply-adds) reaches kQuantParallelMin.
 template <class F>
-void each_image(const Conv2dDims& d, int64_t K4, F image) {
-  const bool by_image = d.N > 1 && d.N * d.OH * d.OW * d.OC * K4 >= kQuantParallelMin &&
+void each_image(const Conv2dDims& d, int64_t K, F image) {
+  const bool by_image = d.N > 1 && d.N * d.OH * d.OW * d.OC * K >= kQuantParallelMin &&
                         !omp_in_parallel();
   if (!by_image) {
     ConvScratch s;

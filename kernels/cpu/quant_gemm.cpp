@@ -89,6 +89,23 @@ JOULE_VNNI_TARGET inline void group_vnni(__m512i (&acc)[MR][NB], const uint8_t* 
   }
 }
 
+// The accumulators of rows [0, MR) and column blocks [nb0, nb0 + NB), less the zero-point
+// correction, through the epilogue into y.
+template <int MR, int NB, class Out>
+JOULE_VNNI_TARGET inline void finish_tile(__m512i (&acc)[MR][NB], Out* y, int64_t ldy,
+                                          int32_t x_zp, const PackedQWeight& w, int64_t nb0,
+                                          const Requant& r) {
+  for (int j = 0; j < NB; ++j) {
+    const int64_t n0 = (nb0 + j) * 16;
+    const int cols = static_cast<int>(std::min<int64_t>(16, w.N - n0));
+    const __mmask16 mask = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
+    const __m512i corr = _mm512_mullo_epi32(_mm512_set1_epi32(x_zp),
+                                            _mm512_maskz_loadu_epi32(mask, w.row_sums.data() + n0));
+    for (int i = 0; i < MR; ++i)
+      store16(y + i * ldy, _mm512_sub_epi32(acc[i][j], corr), n0, cols, r);
+  }
+}
+
 // Rows [0, MR) of x and column blocks [nb0, nb0 + NB) of w -> those outputs of y.
 template <int MR, int NB, class Out>
 JOULE_VNNI_TARGET void tile_vnni(Out* y, int64_t ldy, const uint8_t* x, int64_t ldx, int32_t x_zp,
@@ -105,15 +122,7 @@ JOULE_VNNI_TARGET void tile_vnni(Out* y, int64_t ldy, const uint8_t* x, int64_t 
     case 3: group_vnni<MR, NB, 3>(acc, x, ldx, base, w.KG, full); break;
     default: break;
   }
-  for (int j = 0; j < NB; ++j) {
-    const int64_t n0 = (nb0 + j) * 16;
-    const int cols = static_cast<int>(std::min<int64_t>(16, w.N - n0));
-    const __mmask16 mask = cols >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
-    const __m512i corr = _mm512_mullo_epi32(_mm512_set1_epi32(x_zp),
-                                            _mm512_maskz_loadu_epi32(mask, w.row_sums.data() + n0));
-    for (int i = 0; i < MR; ++i)
-      store16(y + i * ldy, _mm512_sub_epi32(acc[i][j], corr), n0, cols, r);
-  }
+  finish_tile(acc, y, ldy, x_zp, w, nb0, r);
 }
 
 template <int MR, class Out>
@@ -143,6 +152,76 @@ JOULE_VNNI_TARGET void rows_vnni(Out* y, int64_t ldy, const uint8_t* x, int64_t 
         case 2: tile_vnni_nb<2>(nbs, ym, ldy, xm, ldx, x_zp, w, nb, r); break;
         case 3: tile_vnni_nb<3>(nbs, ym, ldy, xm, ldx, x_zp, w, nb, r); break;
         default: tile_vnni_nb<4>(nbs, ym, ldy, xm, ldx, x_zp, w, nb, r); break;
+      }
+    }
+  }
+}
+
+// ---- direct convolution (VNNI) ---------------------------------------------------------------
+
+// The GEMM rows of a convolution read in place from the padded image: pixel i's window row kh is
+// the G1 groups of 4 bytes from xs[i] + kh * seg (see qconv2d_direct_vnni).
+struct ConvWindows {
+  int64_t KH, G1, seg;
+};
+
+// Pixels [0, MR) (window starts xs) and column blocks [nb0, nb0 + NB) of w -> those outputs of y.
+template <int MR, int NB>
+JOULE_VNNI_TARGET void conv_tile_vnni(uint8_t* y, int64_t ldy, const uint8_t* const* xs,
+                                      const ConvWindows& cw, int32_t x_zp,
+                                      const PackedQWeight& w, int64_t nb0, const Requant& r) {
+  __m512i acc[MR][NB];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_setzero_si512();
+  const int8_t* base = w.data.data() + nb0 * w.KG * 64;
+  for (int64_t kh = 0; kh < cw.KH; ++kh) {
+    const int64_t off = kh * cw.seg;
+    for (int64_t g = 0; g < cw.G1; ++g) {
+      const int64_t gg = kh * cw.G1 + g;
+      __m512i wv[NB];
+      for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(base + (j * w.KG + gg) * 64);
+      for (int i = 0; i < MR; ++i) {
+        const __m512i xv = _mm512_set1_epi32(load4(xs[i] + off + 4 * g, 4));
+        for (int j = 0; j < NB; ++j) acc[i][j] = _mm512_dpbusd_epi32(acc[i][j], xv, wv[j]);
+      }
+    }
+  }
+  finish_tile(acc, y, ldy, x_zp, w, nb0, r);
+}
+
+template <int MR>
+JOULE_VNNI_TARGET void conv_tile_vnni_nb(int nb, uint8_t* y, int64_t ldy, const uint8_t* const* xs,
+                                         const ConvWindows& cw, int32_t x_zp,
+                                         const PackedQWeight& w, int64_t nb0, const Requant& r) {
+  switch (nb) {
+    case 1: conv_tile_vnni<MR, 1>(y, ldy, xs, cw, x_zp, w, nb0, r); break;
+    case 2: conv_tile_vnni<MR, 2>(y, ldy, xs, cw, x_zp, w, nb0, r); break;
+    case 3: conv_tile_vnni<MR, 3>(y, ldy, xs, cw, x_zp, w, nb0, r); break;
+    default: conv_tile_vnni<MR, 4>(y, ldy, xs, cw, x_zp, w, nb0, r); break;
+  }
+}
+
+// Output pixels [p0, p1) of one image through 4-pixel tiles and the smaller one at the end.
+JOULE_VNNI_TARGET void conv_pixels_vnni(uint8_t* y, const uint8_t* padded, int32_t x_zp,
+                                        const PackedQWeight& w, const Conv2dDims& d,
+                                        const Requant& r, int64_t p0, int64_t p1) {
+  const int64_t WP = d.W + 2 * d.PW, C = d.C;
+  const ConvWindows cw{d.KH, w.KG / d.KH, d.DH * WP * C};
+  for (int64_t p = p0; p < p1; p += 4) {
+    const int mr = static_cast<int>(std::min<int64_t>(4, p1 - p));
+    const uint8_t* xs[4];
+    for (int i = 0; i < mr; ++i) {
+      const int64_t oh = (p + i) / d.OW, ow = (p + i) % d.OW;
+      xs[i] = padded + (oh * d.SH * WP + ow * d.SW) * C;
+    }
+    uint8_t* yp = y + p * w.N;
+    for (int64_t nb = 0; nb < w.NB; nb += 4) {
+      const int nbs = static_cast<int>(std::min<int64_t>(4, w.NB - nb));
+      switch (mr) {
+        case 1: conv_tile_vnni_nb<1>(nbs, yp, w.N, xs, cw, x_zp, w, nb, r); break;
+        case 2: conv_tile_vnni_nb<2>(nbs, yp, w.N, xs, cw, x_zp, w, nb, r); break;
+        case 3: conv_tile_vnni_nb<3>(nbs, yp, w.N, xs, cw, x_zp, w, nb, r); break;
+        default: conv_tile_vnni_nb<4>(nbs, yp, w.N, xs, cw, x_zp, w, nb, r); break;
       }
     }
   }
@@ -215,6 +294,23 @@ void qgemm_packed_u8(uint8_t* y, int64_t ldy, const uint8_t* x, int64_t ldx, int
 void qgemm_packed_f32(float* y, int64_t ldy, const uint8_t* x, int64_t ldx, int32_t x_zp,
                       const PackedQWeight& w, int64_t M, const Requant& r) {
   gemm(y, ldy, x, ldx, x_zp, w, M, r);
+}
+
+void qconv2d_direct_vnni(uint8_t* y, const uint8_t* padded, int32_t x_zp, const PackedQWeight& w,
+                         const Conv2dDims& d, const Requant& r) {
+  const int64_t P = d.OH * d.OW;
+  if (P * w.N * w.K < kQuantParallelMin || P < 8 || omp_get_level() > 0 ||
+      omp_get_max_threads() == 1) {
+    conv_pixels_vnni(y, padded, x_zp, w, d, r, 0, P);
+    return;
+  }
+#pragma omp parallel
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t per = ((P + nt - 1) / nt + 3) / 4 * 4;  // whole 4-pixel tiles per thread
+    const int64_t p0 = std::min(P, t * per), p1 = std::min(P, p0 + per);
+    if (p0 < p1) conv_pixels_vnni(y, padded, x_zp, w, d, r, p0, p1);
+  }
 }
 
 void qgemm_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w, int64_t M, int64_t N,

@@ -197,6 +197,8 @@ const std::vector<ConvCase> kConvCases = {
     {"3x3 pad 1 odd sizes", 3, 5, 9, 11, 17, 3, 3, 1, 1, 1, 1, 1, 1},
     {"5x3 stride 2x1 pad 2x1", 2, 2, 13, 8, 7, 5, 3, 2, 1, 2, 1, 1, 1},
     {"3x3 dilation 2 pad 2", 1, 4, 10, 9, 6, 3, 3, 1, 1, 2, 2, 2, 2},
+    {"3x2 stride 1x2 dilation 2x1 pad 1x0", 2, 7, 9, 10, 20, 3, 2, 1, 2, 1, 0, 2, 1},
+    {"2x2 C = 4, 65 channels out", 2, 4, 6, 5, 65, 2, 2, 1, 1, 0, 0, 1, 1},
     {"example conv1 (5x5 pad 2, C = 1), batch 1", 1, 1, 28, 28, 16, 5, 5, 1, 1, 2, 2, 1, 1},
     {"example conv2 (5x5 pad 2, C = 16), batch 3 (by image)", 3, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2,
      1, 1},
