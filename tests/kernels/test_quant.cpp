@@ -203,8 +203,11 @@ const std::vector<ConvCase> kConvCases = {
     {"example conv2 (5x5 pad 2, C = 16), batch 3 (by image)", 3, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2,
      1, 1},
     // N * OH * OW * OC * K: 7.5e6 (threads take images) and 2.5e6 (threads take rows), above
-    // kQuantParallelMin; the cases before it are below
+    // kQuantParallelMin; the cases before them are below
     {"example conv2, batch 1 (rows shared)", 1, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2, 1, 1},
+    // 899 pixels x 16 columns x K 80 = 1.15e6: threads share the pixels in 8-pixel tiles (one
+    // block of 16 columns), the last tile 3 pixels
+    {"5x5 pad 2, C = 3, batch 1 (pixels shared)", 1, 3, 31, 29, 16, 5, 5, 1, 1, 2, 2, 1, 1},
 };
 
 Conv2dDims conv_dims(const ConvCase& c) {
