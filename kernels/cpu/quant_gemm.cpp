@@ -201,30 +201,31 @@ JOULE_VNNI_TARGET void conv_tile_vnni_nb(int nb, uint8_t* y, int64_t ldy, const 
   }
 }
 
-// Pixels [0, mr) for mr <= 8 and one block of 16 columns: 8 pixels a tile keep 8 chains of
-// multiply-adds in flight where 4 x 1 accumulators would wait on each other.
-JOULE_VNNI_TARGET void conv_tile_vnni_one_block(int mr, uint8_t* y, int64_t ldy,
-                                                const uint8_t* const* xs, const ConvWindows& cw,
-                                                int32_t x_zp, const PackedQWeight& w,
-                                                const Requant& r) {
+// Pixels [0, mr) for mr <= 8 and NB (1 or 2) blocks of 16 columns: 8 pixels a tile keep 8 or 16
+// chains of multiply-adds in flight where 4 x 1 accumulators would wait on each other, and share
+// each weight load among more of them.
+template <int NB>
+JOULE_VNNI_TARGET void conv_tile_vnni_8(int mr, uint8_t* y, int64_t ldy, const uint8_t* const* xs,
+                                        const ConvWindows& cw, int32_t x_zp,
+                                        const PackedQWeight& w, const Requant& r) {
   switch (mr) {
-    case 1: conv_tile_vnni<1, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    case 2: conv_tile_vnni<2, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    case 3: conv_tile_vnni<3, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    case 4: conv_tile_vnni<4, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    case 5: conv_tile_vnni<5, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    case 6: conv_tile_vnni<6, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    case 7: conv_tile_vnni<7, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
-    default: conv_tile_vnni<8, 1>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 1: conv_tile_vnni<1, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 2: conv_tile_vnni<2, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 3: conv_tile_vnni<3, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 4: conv_tile_vnni<4, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 5: conv_tile_vnni<5, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 6: conv_tile_vnni<6, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    case 7: conv_tile_vnni<7, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
+    default: conv_tile_vnni<8, NB>(y, ldy, xs, cw, x_zp, w, 0, r); break;
   }
 }
 
-// Output pixels [p0, p1) of one image through tiles of 4 pixels (8 when the outputs are one block
-// of 16 columns) and the smaller one at the end.
+// Output pixels [p0, p1) of one image through tiles of 4 pixels (8 when the outputs are at most
+// 2 blocks of 16 columns) and the smaller one at the end.
 JOULE_VNNI_TARGET void conv_pixels_vnni(uint8_t* y, const uint8_t* padded, int32_t x_zp,
                                         const PackedQWeight& w, const Conv2dDims& d,
                                         const Requant& r, int64_t p0, int64_t p1) {
-  const int64_t WP = d.W + 2 * d.PW, C = d.C, tile = w.NB == 1 ? 8 : 4;
+  const int64_t WP = d.W + 2 * d.PW, C = d.C, tile = w.NB <= 2 ? 8 : 4;
   const ConvWindows cw{d.KH, w.KG / d.KH, d.DH * WP * C};
   for (int64_t p = p0; p < p1; p += tile) {
     const int mr = static_cast<int>(std::min<int64_t>(tile, p1 - p));
@@ -234,8 +235,11 @@ JOULE_VNNI_TARGET void conv_pixels_vnni(uint8_t* y, const uint8_t* padded, int32
       xs[i] = padded + (oh * d.SH * WP + ow * d.SW) * C;
     }
     uint8_t* yp = y + p * w.N;
-    if (w.NB == 1) {
-      conv_tile_vnni_one_block(mr, yp, w.N, xs, cw, x_zp, w, r);
+    if (w.NB <= 2) {
+      if (w.NB == 1)
+        conv_tile_vnni_8<1>(mr, yp, w.N, xs, cw, x_zp, w, r);
+      else
+        conv_tile_vnni_8<2>(mr, yp, w.N, xs, cw, x_zp, w, r);
       continue;
     }
     for (int64_t nb = 0; nb < w.NB; nb += 4) {
