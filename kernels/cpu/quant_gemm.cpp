@@ -1,6 +1,8 @@
 // The int8 GEMM: uint8 activations x int8 weights -> int32 with AVX-512 VNNI (vpdpbusd: 64
 // multiply-adds per instruction) in tiles of 4 rows x 4 blocks of 16 columns, or with plain loops
 // on CPUs without VNNI; both read the same packed weights and end in the same requantization.
+// With VNNI also the direct convolution: the same tiles with each row's groups of 4 bytes read in
+// place from a padded image instead of from an im2col row.
 #include <immintrin.h>
 #include <omp.h>
 
