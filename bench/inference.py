@@ -113,7 +113,7 @@ def write_markdown(path, rows, meta):
            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         name = ("**%s**" % r["model"]) if r["model"] in front else r["model"]
-        out.append("| %s | %.2f | %d | %d | %.4f | %.4f | %.0f | %.4f | %s |" % (
+        out.append("| %s | %.2f | %d | %d | %.4g | %.4g | %.0f | %.4g | %s |" % (
             name, num(r, "test_acc"), int(r["params"]), int(r["model_bytes"]),
             num(r, "latency_ms_b1"), num(r, "latency_p99_ms_b1"), num(r, "images_per_s_b256"),
             num(r, "j_per_1k"), r["energy_source"]))
