@@ -2,6 +2,8 @@
 // the same way (examples/common/inference.h's measure_inference), one key=value line per model:
 //   mlp            dense MLP 784-256-128-10, fashion_mlp's recipe
 //   cnn            dense CNN (examples/common/cnn.h), fashion_cnn's recipe
+//   cnn_thin50     the CNN with 50% of each conv's output channels pruned, fine-tuned with the
+//                  masks held, then thinned into a smaller dense CNN (deploy/thin.h)
 //   sparse_mlp90   the MLP with SparseLinear layers at 90% sparsity (ERK), trained by SET
 //   student        MLP 784-64-10 distilled from the dense CNN (examples/distill's settings)
 //   cnn_int8_ptq   the dense CNN, static post-training int8 quantization
@@ -27,6 +29,7 @@
 #include "common/mlp.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
+#include "joule/deploy/thin.h"
 #include "joule/joule.h"
 #include "joule/quant/checkpoint.h"
 #include "joule/quant/convert.h"
@@ -181,6 +184,42 @@ std::shared_ptr<nn::Sequential> dense_cnn(const Ladder& l, Cached* cache) {
   return model;
 }
 
+// The dense CNN with --thin of each conv's output channels pruned (those of smallest L2 norm,
+// deploy::prune_channels), fine-tuned for --finetune-epochs with the masks held (prune::attach),
+// then thinned into a smaller dense CNN (deploy::thin), whose checkpoint is the row's file. The
+// masked model is what the cache keeps: a fresh CNN pruned the same way has its mask buffers.
+void cnn_thin(const Ladder& l, const Cached& cnn_file) {
+  const double amount = l.cli.f64("thin");
+  examples::Recipe r = examples::fashion_cnn_recipe();
+  r.epochs = l.cli.i64("finetune-epochs");
+  r.lr = l.cli.f64("finetune-lr");
+  r = l.shortened(r);
+  const std::string name = "cnn_thin" + std::to_string(std::lround(100 * amount));
+  const Cached c = l.cached(name + "_masked.h5", "prune_channels " + l.cli.str("thin") +
+                                                     " finetune " + describe(r) + " of (" +
+                                                     cnn_file.stamp + ")");
+  auto masked = fresh_cnn(l.seed);
+  if (c.usable()) {
+    deploy::prune_channels(*masked, amount);  // the mask buffers the file fills
+    load(c.path, *masked);
+  } else {
+    io::load_checkpoint(cnn_file.path, *masked, nullptr, nullptr, {.load_optimizer = false});
+    deploy::prune_channels(*masked, amount);
+    fit(*masked, l, r, l.seed + 2, name,
+        [&](train::Trainer& t) { prune::attach(t.optimizer(), *masked); });
+    save(c.path, *masked);
+    c.seal();
+  }
+  masked->eval();
+  deploy::ThinReport report;
+  auto small = deploy::thin(*masked, {}, &report);
+  const std::string file = l.out + "/" + name + ".h5";
+  save(file, *small);
+  std::cout << "thinned model=" << name << " params_before=" << report.params_before
+            << " params_after=" << report.params_after << std::endl;
+  measure(name, *small, small->num_parameters(), file, l);
+}
+
 // ERK layer densities of the 784-256-128-10 MLP at `sparsity`: the same on every run, so that a
 // cached model's pattern has the shapes a fresh one has.
 std::shared_ptr<nn::Sequential> fresh_sparse_mlp(double sparsity, uint64_t seed) {
@@ -292,6 +331,12 @@ int main(int argc, char** argv) {
                 {.min = 0, .note = "0 = all; else at least 256, one batch of 256"})
       .real_flag("sparsity", "0.9", "sparse_mlp: fraction of the weights removed (ERK)",
                  {.min = 0, .max = 1, .max_open = true})
+      .real_flag("thin", "0.5", "cnn_thin: fraction of each conv's output channels pruned",
+                 {.min = 0, .max = 1, .min_open = true, .max_open = true})
+      .int_flag("finetune-epochs", "3", "cnn_thin: fine-tuning epochs with the masks held",
+                {.min = 1})
+      .real_flag("finetune-lr", "0.01", "cnn_thin: fine-tuning learning rate (cosine to 0)",
+                 {.min = 0, .min_open = true})
       .int_flag("qat-epochs", "1", "epochs of quantization-aware training", {.min = 1})
       .real_flag("qat-lr", "0.001", "learning rate of quantization-aware training (cosine to 0)",
                  {.min = 0, .min_open = true})
@@ -327,6 +372,7 @@ int main(int argc, char** argv) {
     dense_mlp(l);
     Cached cnn_file;
     auto cnn = dense_cnn(l, &cnn_file);
+    cnn_thin(l, cnn_file);
     sparse_mlp(l);
     student(l, cnn_file);
     cnn_ptq(l, *cnn, cnn_file);
