@@ -33,7 +33,9 @@ void PruningCallback::on_epoch_end(train::Trainer& trainer, train::EpochRecord& 
 }
 
 void PruningCallback::prune_to(nn::Module& model, double target) {
-  if (options_.global) {
+  if (options_.method) {
+    options_.method(model, target);
+  } else if (options_.global) {
     global_magnitude_to_sparsity(model, names_, target);
   } else {
     for (const auto& name : names_) magnitude_to_sparsity(model, name, target);

@@ -9,6 +9,7 @@
 //   trainer.add_callback(std::make_shared<prune::PruningCallback>(schedule));
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ struct PruningCallbackOptions {
   // true: one magnitude threshold across `names` (global_magnitude_to_sparsity); false: each
   // parameter pruned to the schedule's sparsity on its own (magnitude_to_sparsity).
   bool global = false;
+  // How to prune the model to the schedule's sparsity at a pruning step, in place of magnitude
+  // pruning (then `global` is ignored and `names` only chooses what sparsity= and nnz= report);
+  // e.g. deploy::channel_pruning() prunes whole channels (structured, by L2 norm).
+  std::function<void(nn::Module& model, double sparsity)> method = {};
 };
 
 class PruningCallback : public train::Callback {
