@@ -1,10 +1,10 @@
-// Quantized kernels besides the GEMM: quantize/dequantize, NHWC <-> NCHW, the convolution (im2col
-// in uint8, one image at a time, into the GEMM of quant_gemm.cpp), max pooling and ReLU on uint8.
+// Quantized kernels besides the GEMM: quantize/dequantize, NHWC <-> NCHW, the convolution (one
+// image at a time: read in place from the padded image on VNNI, else im2col in uint8 into the GEMM
+// of quant_gemm.cpp), max pooling and ReLU on uint8, and the convolution with its max pooling in
+// one pass.
 #include <omp.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,9 +16,43 @@
 
 namespace joule::kernels::cpu {
 
+namespace {
+
+// The AVX-512 functions are compiled for AVX-512 whatever the build's -march, and called only
+// when has_avx512() says the CPU executes it.
+#define JOULE_AVX512_TARGET __attribute__((target("avx512f")))
+
+bool has_avx512() {
+  static const bool yes = __builtin_cpu_supports("avx512f");
+  return yes;
+}
+
+// quantize_u8 on [0, n), 16 floats per step (the last step masked): the same steps as the scalar
+// loop, max(t, 0) turning NaN into 0 as std::max(0.f, t) does. (GCC keeps the scalar loop scalar.)
+JOULE_AVX512_TARGET void quantize_avx512(uint8_t* q, const float* x, int64_t n, float inv_scale,
+                                         float z) {
+  const __m512 inv = _mm512_set1_ps(inv_scale), zv = _mm512_set1_ps(z);
+  const __m512 lo = _mm512_setzero_ps(), hi = _mm512_set1_ps(255.f);
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = n - i >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (n - i)) - 1);
+    __m512 t = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inv);
+    t = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    t = _mm512_add_ps(t, zv);
+    t = _mm512_min_ps(_mm512_max_ps(t, lo), hi);  // max: (t > 0) ? t : 0, so NaN -> 0
+    _mm512_mask_cvtepi32_storeu_epi8(q + i, m, _mm512_cvttps_epi32(t));
+  }
+}
+
+}  // namespace
+
 void quantize_u8(uint8_t* q, const float* x, int64_t n, float inv_scale, int32_t zp) {
   const float z = static_cast<float>(zp);
+  const bool simd = has_avx512();
   parallel_chunks(n, [&](int64_t begin, int64_t end) {
+    if (simd) {
+      quantize_avx512(q + begin, x + begin, end - begin, inv_scale, z);
+      return;
+    }
     for (int64_t i = begin; i < end; ++i) {
       float t = std::nearbyint(x[i] * inv_scale) + z;
       t = std::min(std::max(0.f, t), 255.f);
@@ -83,25 +117,26 @@ inline void copy_blocks(uint8_t* __restrict dst, const uint8_t* __restrict src, 
 
 constexpr int64_t kSlack = 16;  // bytes after an im2col or padded-image buffer for copy_blocks
 
-// One image's im2col rows: row p = oh * OW + ow holds, tap by tap (kh, kw), the C bytes of the
-// input pixel it reads (x_zp where that pixel is padding), then K4 - K bytes that meet zero
-// weights (any value). `padded` is the image with its zero-point border: (H + 2 PH, W + 2 PW, C)
-// with kSlack bytes after it. With DW == 1 a window row is KW * C contiguous padded bytes, copied
-// in 16-byte blocks whose overrun the next copy (or the slack) overwrites.
-void im2col_u8(uint8_t* __restrict col, int64_t K4, const uint8_t* __restrict padded,
+// One image's im2col rows (K bytes each): row p = oh * OW + ow holds, window row by window row
+// (kh), the KW * C bytes it reads (x_zp where a pixel is padding) at offset kh * K / KH, then up to
+// 3 bytes that meet zero weights (any value; see pack_qconv_weight). `padded` is the image with its
+// zero-point border: (H + 2 PH, W + 2 PW, C) with kSlack bytes after it. With DW == 1 a window row
+// is KW * C contiguous padded bytes, copied in 16-byte blocks whose overrun the next copy (or the
+// slack) overwrites.
+void im2col_u8(uint8_t* __restrict col, int64_t K, const uint8_t* __restrict padded,
                const Conv2dDims& d) {
   const int64_t C = d.C, KH = d.KH, KW = d.KW, OH = d.OH, OW = d.OW, SH = d.SH, SW = d.SW;
-  const int64_t DH = d.DH, DW = d.DW, WP = d.W + 2 * d.PW, run = KW * C;
+  const int64_t DH = d.DH, DW = d.DW, WP = d.W + 2 * d.PW, run = KW * C, seg = K / KH;
   for (int64_t oh = 0; oh < OH; ++oh)
     for (int64_t ow = 0; ow < OW; ++ow) {
-      uint8_t* row = col + (oh * OW + ow) * K4;
+      uint8_t* row = col + (oh * OW + ow) * K;
       for (int64_t kh = 0; kh < KH; ++kh) {
         const uint8_t* src = padded + ((oh * SH + kh * DH) * WP + ow * SW) * C;
         if (DW == 1) {
-          copy_blocks(row + kh * run, src, run);
+          copy_blocks(row + kh * seg, src, run);
         } else {
           for (int64_t kw = 0; kw < KW; ++kw)
-            std::memcpy(row + kh * run + kw * C, src + kw * DW * C, static_cast<size_t>(C));
+            std::memcpy(row + kh * seg + kw * C, src + kw * DW * C, static_cast<size_t>(C));
         }
       }
     }
@@ -119,43 +154,74 @@ void pad_image(uint8_t* __restrict padded, const uint8_t* __restrict img, int32_
 }  // namespace
 
 PackedQWeight pack_qconv_weight(const int8_t* w, const Conv2dDims& d) {
-  const int64_t K = d.KH * d.KW * d.C, K4 = (K + 3) / 4 * 4;
-  std::vector<int8_t> padded(static_cast<size_t>(d.OC * K4), 0);
+  const int64_t run = d.KW * d.C, seg = (run + 3) / 4 * 4, K = d.KH * seg;
+  std::vector<int8_t> padded(static_cast<size_t>(d.OC * K), 0);
   for (int64_t oc = 0; oc < d.OC; ++oc)
-    std::memcpy(padded.data() + oc * K4, w + oc * K, static_cast<size_t>(K));
-  return pack_qweight(padded.data(), d.OC, K4);
+    for (int64_t kh = 0; kh < d.KH; ++kh)
+      std::memcpy(padded.data() + oc * K + kh * seg, w + (oc * d.KH + kh) * run,
+                  static_cast<size_t>(run));
+  return pack_qweight(padded.data(), d.OC, K);
 }
 
-void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
-                       const Conv2dDims& d, const Requant& r) {
-  const int64_t P = d.OH * d.OW, K4 = w.K, in_image = d.H * d.W * d.C;
+namespace {
+
+// The buffers of one thread's images: im2col rows, the padded image, a convolution output.
+struct ConvScratch {
+  std::vector<uint8_t> col, padded, out;
+};
+
+// Image b of x -> its convolution y (OH, OW, OC): on VNNI with DW == 1 read in place from the
+// padded image (qconv2d_direct_vnni), else through im2col rows and the GEMM. The pixels are shared
+// among threads unless the images are already shared.
+void conv_image(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                const Conv2dDims& d, const Requant& r, int64_t b, ConvScratch& s) {
+  const int64_t P = d.OH * d.OW, K = w.K;
   const bool pointwise = d.KH == 1 && d.KW == 1 && d.SH == 1 && d.SW == 1 && d.PH == 0 &&
-                         d.PW == 0 && d.C == K4;
+                         d.PW == 0 && d.C == K;
+  const uint8_t* rows = x + b * d.H * d.W * d.C;
+  if (pointwise) {
+    qgemm_packed_u8(y, d.OC, rows, K, x_zp, w, P, r);
+    return;
+  }
   const int64_t padded_bytes = (d.H + 2 * d.PH) * (d.W + 2 * d.PW) * d.C;
-  // One image; the GEMM shares its rows among threads unless the images are already shared.
-  auto image = [&](int64_t b, std::vector<uint8_t>& col, std::vector<uint8_t>& padded) {
-    const uint8_t* rows = x + b * in_image;
-    if (!pointwise) {
-      col.resize(static_cast<size_t>(P * K4 + kSlack));
-      padded.resize(static_cast<size_t>(padded_bytes + kSlack));
-      pad_image(padded.data(), rows, x_zp, d);
-      im2col_u8(col.data(), K4, padded.data(), d);
-      rows = col.data();
-    }
-    qgemm_packed_u8(y + b * P * d.OC, d.OC, rows, K4, x_zp, w, P, r);
-  };
-  const bool by_image = d.N > 1 && d.N * P * d.OC * K4 >= kQuantParallelMin && !omp_in_parallel();
+  s.padded.resize(static_cast<size_t>(padded_bytes + kSlack));
+  pad_image(s.padded.data(), rows, x_zp, d);
+  if (w.vnni && d.DW == 1) {
+    qconv2d_direct_vnni(y, s.padded.data(), x_zp, w, d, r);
+    return;
+  }
+  s.col.resize(static_cast<size_t>(P * K + kSlack));
+  im2col_u8(s.col.data(), K, s.padded.data(), d);
+  qgemm_packed_u8(y, d.OC, s.col.data(), K, x_zp, w, P, r);
+}
+
+// Calls image(b, scratch) for every image b: OpenMP threads share the images when there are
+// several and the work (N * OH * OW * OC * K multiply-adds) reaches kQuantParallelMin.
+template <class F>
+void each_image(const Conv2dDims& d, int64_t K, F image) {
+  const bool by_image = d.N > 1 && d.N * d.OH * d.OW * d.OC * K >= kQuantParallelMin &&
+                        !omp_in_parallel();
   if (!by_image) {
-    std::vector<uint8_t> col, padded;
-    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
+    ConvScratch s;
+    for (int64_t b = 0; b < d.N; ++b) image(b, s);
     return;
   }
 #pragma omp parallel
   {
-    std::vector<uint8_t> col, padded;
+    ConvScratch s;
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < d.N; ++b) image(b, col, padded);
+    for (int64_t b = 0; b < d.N; ++b) image(b, s);
   }
+}
+
+}  // namespace
+
+void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                       const Conv2dDims& d, const Requant& r) {
+  const int64_t out_image = d.OH * d.OW * d.OC;
+  each_image(d, w.K, [&](int64_t b, ConvScratch& s) {
+    conv_image(y + b * out_image, x, x_zp, w, d, r, b, s);
+  });
 }
 
 void qconv2d_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
@@ -178,28 +244,63 @@ inline void max_into(uint8_t* __restrict out, const uint8_t* __restrict in, int6
   for (; c < C; ++c) out[c] = out[c] > in[c] ? out[c] : in[c];
 }
 
+// out[c] = max(a[c], b[c], e[c], f[c]) for c < C: the four taps of a 2 x 2 window at once
+inline void max4(uint8_t* __restrict out, const uint8_t* a, const uint8_t* b, const uint8_t* e,
+                 const uint8_t* f, int64_t C) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  auto load = [](const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); };
+  for (; c + 16 <= C; c += 16)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c),
+                     _mm_max_epu8(_mm_max_epu8(load(a + c), load(b + c)),
+                                  _mm_max_epu8(load(e + c), load(f + c))));
+#endif
+  for (; c < C; ++c) out[c] = std::max(std::max(a[c], b[c]), std::max(e[c], f[c]));
+}
+
+// One output row (image b, row oh) of a 2 x 2 window with stride 2 and no padding: every window
+// lies inside the image, four taps each.
+void pool_row_2x2(uint8_t* __restrict y, const uint8_t* __restrict x, const Pool2dDims& d,
+                  int64_t b, int64_t oh) {
+  const int64_t C = d.C, W = d.W;
+  const uint8_t* top = x + ((b * d.H + 2 * oh) * W) * C;
+  const uint8_t* bottom = top + W * C;
+  uint8_t* out = y + ((b * d.OH + oh) * d.OW) * C;
+  for (int64_t ow = 0; ow < d.OW; ++ow) {
+    const int64_t at = 2 * ow * C;
+    max4(out + ow * C, top + at, top + at + C, bottom + at, bottom + at + C, C);
+  }
+}
+
+// One output row (image b, row oh) of any window.
+void pool_row(uint8_t* __restrict y, const uint8_t* __restrict x, const Pool2dDims& d, int64_t b,
+              int64_t oh) {
+  const int64_t C = d.C, H = d.H, W = d.W, OH = d.OH, OW = d.OW;
+  const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
+  if (KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0) {
+    pool_row_2x2(y, x, d, b, oh);
+    return;
+  }
+  const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;
+    const int64_t w0 = std::max<int64_t>(ow * SW - PW, 0), w1 = std::min(ow * SW - PW + KW, W);
+    // the first tap (every window holds one) starts the maximum: padding never wins
+    const uint8_t* first = x + ((b * H + h0) * W + w0) * C;
+    for (int64_t c = 0; c < C; ++c) out[c] = first[c];
+    for (int64_t ih = h0; ih < h1; ++ih)
+      for (int64_t iw = (ih == h0 ? w0 + 1 : w0); iw < w1; ++iw)
+        max_into(out, x + ((b * H + ih) * W + iw) * C, C);
+  }
+}
+
 }  // namespace
 
 void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
-  const int64_t N = d.N, C = d.C, H = d.H, W = d.W, OH = d.OH, OW = d.OW;
-  const int64_t KH = d.KH, KW = d.KW, SH = d.SH, SW = d.SW, PH = d.PH, PW = d.PW;
-  const int64_t rows = N * OH;
-  const bool par = rows > 1 && N * H * W * C >= kParallelMin && !omp_in_parallel();
+  const int64_t rows = d.N * d.OH;
+  const bool par = rows > 1 && d.N * d.H * d.W * d.C >= kParallelMin && !omp_in_parallel();
 #pragma omp parallel for schedule(static) if (par)
-  for (int64_t nr = 0; nr < rows; ++nr) {
-    const int64_t b = nr / OH, oh = nr % OH;
-    const int64_t h0 = std::max<int64_t>(oh * SH - PH, 0), h1 = std::min(oh * SH - PH + KH, H);
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      uint8_t* out = y + ((b * OH + oh) * OW + ow) * C;
-      const int64_t w0 = std::max<int64_t>(ow * SW - PW, 0), w1 = std::min(ow * SW - PW + KW, W);
-      // the first tap (every window holds one) starts the maximum: padding never wins
-      const uint8_t* first = x + ((b * H + h0) * W + w0) * C;
-      for (int64_t c = 0; c < C; ++c) out[c] = first[c];
-      for (int64_t ih = h0; ih < h1; ++ih)
-        for (int64_t iw = (ih == h0 ? w0 + 1 : w0); iw < w1; ++iw)
-          max_into(out, x + ((b * H + ih) * W + iw) * C, C);
-    }
-  }
+  for (int64_t nr = 0; nr < rows; ++nr) pool_row(y, x, d, nr / d.OH, nr % d.OH);
 }
 
 void relu_u8(uint8_t* y, const uint8_t* x, int64_t n, int32_t zp) {
@@ -207,6 +308,26 @@ void relu_u8(uint8_t* y, const uint8_t* x, int64_t n, int32_t zp) {
   parallel_chunks(n, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] = std::max(x[i], z);
   });
+}
+
+// ---- the convolution and the max pooling after it --------------------------------------------
+
+void qconv2d_pool_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                            const Conv2dDims& d, const Requant& r, const Pool2dDims& p) {
+  const int64_t conv_image_bytes = d.OH * d.OW * d.OC, out_image = p.OH * p.OW * p.C;
+  Pool2dDims one = p;
+  one.N = 1;
+  each_image(d, w.K, [&](int64_t b, ConvScratch& s) {
+    s.out.resize(static_cast<size_t>(conv_image_bytes));
+    conv_image(s.out.data(), x, x_zp, w, d, r, b, s);
+    // on this thread: an OpenMP region per image (even an inactive one) costs more than it saves
+    for (int64_t oh = 0; oh < one.OH; ++oh) pool_row(y + b * out_image, s.out.data(), one, 0, oh);
+  });
+}
+
+void qconv2d_pool_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
+                     const Conv2dDims& d, const Requant& r, const Pool2dDims& p) {
+  qconv2d_pool_packed_u8(y, x, x_zp, pack_qconv_weight(w, d), d, r, p);
 }
 
 }  // namespace joule::kernels::cpu

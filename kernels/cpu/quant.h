@@ -44,8 +44,19 @@ void qgemm_packed_f32(float* y, int64_t ldy, const uint8_t* x, int64_t ldx, int3
 // y (N, OH, OW, OC) uint8 NHWC: im2col (uint8, padding = x_zp) of one image at a time and the GEMM
 void qconv2d_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
                        const Conv2dDims& d, const Requant& r);
-// w (OC, KH, KW, C) int8 packed for qconv2d_packed_u8: K rounded up to a multiple of 4 with zero
-// weights, so that every im2col row is read in whole groups
+// as qconv2d_packed_u8, then max_pool2d_u8 by p (see qconv2d_pool_u8 in kernels/quant.inc): each
+// image is convolved into a buffer of the thread's and pooled from there
+void qconv2d_pool_packed_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const PackedQWeight& w,
+                            const Conv2dDims& d, const Requant& r, const Pool2dDims& p);
+// w (OC, KH, KW, C) int8 packed for qconv2d_packed_u8: each window row (KW * C weights) padded
+// with zero weights to a multiple of 4, K = KH * round_up(KW * C, 4), so that a window row is read
+// in whole groups of 4 bytes (the bytes past it meet zero weights)
 PackedQWeight pack_qconv_weight(const int8_t* w, const Conv2dDims& d);
+// One image's convolution y (OH, OW, OC) read in place, without im2col, from `padded`, its copy
+// bordered with x_zp: (H + 2 PH, W + 2 PW, C) and at least 3 more bytes. For w.vnni and DW == 1
+// (a window row is then KW * C contiguous bytes); OpenMP threads share the pixels when the work
+// reaches kQuantParallelMin outside any parallel region.
+void qconv2d_direct_vnni(uint8_t* y, const uint8_t* padded, int32_t x_zp, const PackedQWeight& w,
+                         const Conv2dDims& d, const Requant& r);
 
 }  // namespace joule::kernels::cpu

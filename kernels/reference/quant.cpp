@@ -100,6 +100,13 @@ void qconv2d_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
         }
 }
 
+void qconv2d_pool_u8(uint8_t* y, const uint8_t* x, int32_t x_zp, const int8_t* w,
+                     const Conv2dDims& d, const Requant& r, const Pool2dDims& p) {
+  std::vector<uint8_t> conv(static_cast<size_t>(d.N * d.OH * d.OW * d.OC));
+  qconv2d_u8(conv.data(), x, x_zp, w, d, r);
+  max_pool2d_u8(y, conv.data(), p);
+}
+
 void max_pool2d_u8(uint8_t* y, const uint8_t* x, const Pool2dDims& d) {
   for (int64_t b = 0; b < d.N; ++b)
     for (int64_t oh = 0; oh < d.OH; ++oh)

@@ -1,7 +1,7 @@
 // kernels::cpu quantized kernels against kernels::ref, byte for byte: quantize, dequantize,
 // transposes, the int8 GEMM (VNNI and portable paths, uint8 and float outputs, bias and ReLU fused)
-// and the convolution on odd sizes and on both sides of kQuantParallelMin, max pooling and ReLU on
-// uint8.
+// and the convolution on odd sizes and on both sides of kQuantParallelMin, alone and followed by
+// max pooling in one pass, max pooling and ReLU on uint8.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -197,13 +197,27 @@ const std::vector<ConvCase> kConvCases = {
     {"3x3 pad 1 odd sizes", 3, 5, 9, 11, 17, 3, 3, 1, 1, 1, 1, 1, 1},
     {"5x3 stride 2x1 pad 2x1", 2, 2, 13, 8, 7, 5, 3, 2, 1, 2, 1, 1, 1},
     {"3x3 dilation 2 pad 2", 1, 4, 10, 9, 6, 3, 3, 1, 1, 2, 2, 2, 2},
+    {"3x2 stride 1x2 dilation 2x1 pad 1x0", 2, 7, 9, 10, 20, 3, 2, 1, 2, 1, 0, 2, 1},
+    {"2x2 C = 4, 65 channels out", 2, 4, 6, 5, 65, 2, 2, 1, 1, 0, 0, 1, 1},
     {"example conv1 (5x5 pad 2, C = 1), batch 1", 1, 1, 28, 28, 16, 5, 5, 1, 1, 2, 2, 1, 1},
     {"example conv2 (5x5 pad 2, C = 16), batch 3 (by image)", 3, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2,
      1, 1},
     // N * OH * OW * OC * K: 7.5e6 (threads take images) and 2.5e6 (threads take rows), above
-    // kQuantParallelMin; the cases before it are below
+    // kQuantParallelMin; the cases before them are below
     {"example conv2, batch 1 (rows shared)", 1, 16, 14, 14, 32, 5, 5, 1, 1, 2, 2, 1, 1},
+    // 899 pixels x 16 columns x K 80 = 1.15e6: threads share the pixels in 8-pixel tiles (one
+    // block of 16 columns), the last tile 3 pixels
+    {"5x5 pad 2, C = 3, batch 1 (pixels shared)", 1, 3, 31, 29, 16, 5, 5, 1, 1, 2, 2, 1, 1},
 };
+
+Conv2dDims conv_dims(const ConvCase& c) {
+  Conv2dDims d;
+  d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.OC = c.OC, d.KH = c.KH, d.KW = c.KW;
+  d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW, d.DH = c.DH, d.DW = c.DW;
+  d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
+  d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
+  return d;
+}
 
 TEST(QuantKernels, ConvMatchesReference) {
   uint32_t seed = 100;
@@ -211,11 +225,7 @@ TEST(QuantKernels, ConvMatchesReference) {
     for (bool vnni : {true, false}) {
       if (vnni && !cpu::has_vnni()) continue;
       ++seed;
-      Conv2dDims d;
-      d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.OC = c.OC, d.KH = c.KH, d.KW = c.KW;
-      d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW, d.DH = c.DH, d.DW = c.DW;
-      d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
-      d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
+      const Conv2dDims d = conv_dims(c);
       const int64_t K = d.KH * d.KW * d.C;
       const auto x = random_ints<uint8_t>(d.N * d.H * d.W * d.C, seed, 0, 255);
       const auto w = random_ints<int8_t>(d.OC * K, seed + 1, -128, 127);
@@ -236,11 +246,54 @@ TEST(QuantKernels, ConvMatchesReference) {
     }
 }
 
+// The convolution with the max pooling after it in one pass: 2 x 2 stride 2 (the fast pooling
+// path) and 3 x 3 stride 2 pad 1 (the general one) over every convolution case, so on both sides
+// of kQuantParallelMin and with threads taking images or rows.
+TEST(QuantKernels, ConvPoolMatchesReference) {
+  struct Window { int64_t K, S, P; };
+  uint32_t seed = 300;
+  for (const ConvCase& c : kConvCases)
+    for (const Window& win : {Window{2, 2, 0}, Window{3, 2, 1}})
+      for (bool vnni : {true, false}) {
+        if (vnni && !cpu::has_vnni()) continue;
+        ++seed;
+        const Conv2dDims d = conv_dims(c);
+        Pool2dDims p;
+        p.N = d.N, p.C = d.OC, p.H = d.OH, p.W = d.OW, p.KH = p.KW = win.K;
+        p.SH = p.SW = win.S, p.PH = p.PW = win.P;
+        p.OH = (p.H + 2 * p.PH - p.KH) / p.SH + 1;
+        p.OW = (p.W + 2 * p.PW - p.KW) / p.SW + 1;
+        const int64_t K = d.KH * d.KW * d.C;
+        const auto x = random_ints<uint8_t>(d.N * d.H * d.W * d.C, seed, 0, 255);
+        const auto w = random_ints<int8_t>(d.OC * K, seed + 1, -128, 127);
+        RequantData q = requant_data(d.OC, K, seed, false);
+        const Requant r{q.multiplier.data(), q.bias.data(), q.zp, true};
+        cpu::PackedQWeight packed = cpu::pack_qconv_weight(w.data(), d);
+        packed.vnni = vnni;
+        std::vector<uint8_t> conv(static_cast<size_t>(d.N * d.OH * d.OW * d.OC));
+        std::vector<uint8_t> want(static_cast<size_t>(p.N * p.OH * p.OW * p.C));
+        ref::qconv2d_u8(conv.data(), x.data(), 5, w.data(), d, r);
+        ref::max_pool2d_u8(want.data(), conv.data(), p);
+        std::vector<uint8_t> got(want.size()), got_ref(want.size());
+        ref::qconv2d_pool_u8(got_ref.data(), x.data(), 5, w.data(), d, r, p);
+        ASSERT_TRUE(same_bytes(got_ref, want)) << c.name << " window " << win.K << " (reference)";
+        cpu::qconv2d_pool_packed_u8(got.data(), x.data(), 5, packed, d, r, p);
+        ASSERT_TRUE(same_bytes(got, want)) << c.name << " window " << win.K << " vnni=" << vnni;
+        if (!vnni) continue;
+        cpu::qconv2d_pool_u8(got.data(), x.data(), 5, w.data(), d, r, p);
+        ASSERT_TRUE(same_bytes(got, want)) << c.name << " (unpacked entry point)";
+      }
+}
+
 TEST(QuantKernels, MaxPoolAndReluMatchReference) {
   struct P { int64_t N, C, H, W, KH, KW, SH, SW, PH, PW; };
   for (const P& c : {P{2, 3, 7, 9, 2, 2, 2, 2, 0, 0}, P{3, 5, 11, 10, 3, 3, 2, 2, 1, 1},
                      P{1, 16, 28, 28, 2, 2, 2, 2, 0, 0}, P{64, 32, 14, 14, 2, 2, 2, 2, 0, 0},
-                     P{2, 1, 5, 4, 5, 4, 5, 4, 0, 0}}) {
+                     P{2, 1, 5, 4, 5, 4, 5, 4, 0, 0},
+                     // 2 x 2 stride 2 (the fast path): channels in 16-byte steps and a tail, odd
+                     // H and W, below and above kParallelMin (8415 and 148200 inputs)
+                     P{5, 17, 9, 11, 2, 2, 2, 2, 0, 0}, P{40, 19, 13, 15, 2, 2, 2, 2, 0, 0},
+                     P{3, 7, 8, 6, 2, 2, 2, 2, 0, 0}}) {
     Pool2dDims d;
     d.N = c.N, d.C = c.C, d.H = c.H, d.W = c.W, d.KH = c.KH, d.KW = c.KW;
     d.SH = c.SH, d.SW = c.SW, d.PH = c.PH, d.PW = c.PW;

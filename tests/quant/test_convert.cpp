@@ -3,6 +3,9 @@
 // it cannot quantize.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
 #include "joule/autograd/grad_mode.h"
 #include "joule/core/check.h"
 #include "joule/nn/activation.h"
@@ -98,6 +101,33 @@ TEST(StaticPtqModel, LargeBatchTakesTheThreadedKernelsAndStillMatches) {
   const Tensor fast = int8->forward(x);
   ops::ReferenceKernelsGuard reference;
   EXPECT_EQ(int8->forward(x).to_vector<float>(), fast.to_vector<float>());
+}
+
+// QuantizedModel runs each Conv2d with the MaxPool2d after it as one pass (qforward_pooled): the
+// codes equal those of the layers one by one, on the fast kernels and on the reference ones, at
+// batch 1 and at a batch that takes the threaded kernels.
+TEST(StaticPtqModel, ConvAndPoolInOnePassEqualTheLayersOneByOne) {
+  auto model = test::small_cnn(7, false);
+  quant::StaticQuantizer q(*model);
+  q.calibrate(test::images(64, 144, 3));
+  auto int8 = q.convert();
+  int pairs = 0;
+  for (size_t i = 0; i + 1 < int8->layers().size(); ++i)
+    pairs += int8->layers()[i]->kind() == "Conv2d" && int8->layers()[i + 1]->kind() == "MaxPool2d";
+  ASSERT_EQ(pairs, 2);
+  for (bool reference : {false, true})
+    for (int64_t batch : {1, 300}) {
+      std::optional<ops::ReferenceKernelsGuard> guard;
+      if (reference) guard.emplace();
+      const quant::QTensor x = quant::quantize(test::images(batch, 144, 4), int8->input_params());
+      const quant::QTensor fused = int8->qforward(x);
+      quant::QTensor h = x;
+      for (const auto& layer : int8->layers()) h = layer->qforward(h);
+      ASSERT_EQ(h.shape(), fused.shape());
+      const std::vector<uint8_t> a(fused.data(), fused.data() + fused.numel());
+      const std::vector<uint8_t> b(h.data(), h.data() + h.numel());
+      EXPECT_EQ(a, b) << "reference=" << reference << " batch=" << batch;
+    }
 }
 
 TEST(DynamicQuant, LinearLayersStayCloseToFloatAndMatchTheReference) {

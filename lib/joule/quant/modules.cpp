@@ -101,7 +101,7 @@ QConv2d::QConv2d(QWeight weight, std::vector<float> bias, Conv2dParams params, Q
   packed_ = cpu::pack_qconv_weight(w_.data.data(), d);
 }
 
-QTensor QConv2d::qforward(const QTensor& x) {
+kernels::Conv2dDims QConv2d::dims(const QTensor& x) const {
   const Shape& s = x.shape();
   JOULE_CHECK(s.dim() == 4 && s[1] == w_.shape[1], "quantized Conv2d: expects (N, ", w_.shape[1],
               ", H, W), got ", x.str());
@@ -113,6 +113,11 @@ QTensor QConv2d::qforward(const QTensor& x) {
   d.OH = (d.H + 2 * d.PH - d.DH * (d.KH - 1) - 1) / d.SH + 1;
   d.OW = (d.W + 2 * d.PW - d.DW * (d.KW - 1) - 1) / d.SW + 1;
   JOULE_CHECK(d.OH > 0 && d.OW > 0, "quantized Conv2d: input ", s, " is smaller than the kernel");
+  return d;
+}
+
+QTensor QConv2d::qforward(const QTensor& x) {
+  const kernels::Conv2dDims d = dims(x);
   QTensor y = QTensor::reuse(spare_, Shape{d.N, d.OC, d.OH, d.OW}, out_);
   const Requant r = requant(x.params(), w_, bias_, out_, relu_);
   const int32_t zp = x.params().zero_point;
@@ -120,6 +125,19 @@ QTensor QConv2d::qforward(const QTensor& x) {
     ref::qconv2d_u8(y.data(), x.data(), zp, w_.data.data(), d, r.view());
   else
     cpu::qconv2d_packed_u8(y.data(), x.data(), zp, packed_, d, r.view());
+  return y;
+}
+
+QTensor QConv2d::qforward_pooled(const QTensor& x, const QMaxPool2d& pool) {
+  const kernels::Conv2dDims d = dims(x);
+  const kernels::Pool2dDims p = pool.dims(Shape{d.N, d.OC, d.OH, d.OW});
+  QTensor y = QTensor::reuse(spare_, Shape{p.N, p.C, p.OH, p.OW}, out_);
+  const Requant r = requant(x.params(), w_, bias_, out_, relu_);
+  const int32_t zp = x.params().zero_point;
+  if (ops::reference_kernels_enabled())
+    ref::qconv2d_pool_u8(y.data(), x.data(), zp, w_.data.data(), d, r.view(), p);
+  else
+    cpu::qconv2d_pool_packed_u8(y.data(), x.data(), zp, packed_, d, r.view(), p);
   return y;
 }
 
@@ -152,9 +170,8 @@ QMaxPool2d::QMaxPool2d(Size2 kernel, Size2 stride, Size2 padding)
               " for kernel ", kernel_);
 }
 
-QTensor QMaxPool2d::qforward(const QTensor& x) {
-  const Shape& s = x.shape();
-  JOULE_CHECK(s.dim() == 4, "quantized MaxPool2d: expects (N, C, H, W), got ", x.str());
+kernels::Pool2dDims QMaxPool2d::dims(const Shape& s) const {
+  JOULE_CHECK(s.dim() == 4, "quantized MaxPool2d: expects (N, C, H, W), got ", s);
   kernels::Pool2dDims d;
   d.N = s[0], d.C = s[1], d.H = s[2], d.W = s[3], d.KH = kernel_.h, d.KW = kernel_.w;
   d.SH = stride_.h, d.SW = stride_.w, d.PH = padding_.h, d.PW = padding_.w;
@@ -162,6 +179,11 @@ QTensor QMaxPool2d::qforward(const QTensor& x) {
   d.OW = (d.W + 2 * d.PW - d.KW) / d.SW + 1;
   JOULE_CHECK(d.OH > 0 && d.OW > 0, "quantized MaxPool2d: input ", s, " is smaller than the ",
               "window ", kernel_);
+  return d;
+}
+
+QTensor QMaxPool2d::qforward(const QTensor& x) {
+  const kernels::Pool2dDims d = dims(x.shape());
   QTensor y = QTensor::reuse(spare_, Shape{d.N, d.C, d.OH, d.OW}, x.params());
   if (ops::reference_kernels_enabled())
     ref::max_pool2d_u8(y.data(), x.data(), d);
@@ -221,7 +243,18 @@ void QuantizedModel::push_back(std::shared_ptr<QModule> layer) {
 
 QTensor QuantizedModel::qforward(const QTensor& x) {
   QTensor h = x;
-  for (auto& layer : layers_) h = layer->qforward(h);
+  for (size_t i = 0; i < layers_.size(); ++i) {
+    // a Conv2d and the MaxPool2d after it run as one pass: the same bytes, pooled in cache
+    auto* conv = dynamic_cast<QConv2d*>(layers_[i].get());
+    auto* pool = i + 1 < layers_.size() ? dynamic_cast<QMaxPool2d*>(layers_[i + 1].get())
+                                        : nullptr;
+    if (conv && pool) {
+      h = conv->qforward_pooled(h, *pool);
+      ++i;
+    } else {
+      h = layers_[i]->qforward(h);
+    }
+  }
   return h;
 }
 

@@ -54,11 +54,16 @@ class QLinear : public QModule {
   bool relu_;
 };
 
+class QMaxPool2d;
+
 // Convolution on NHWC codes; groups 1.
 class QConv2d : public QModule {
  public:
   QConv2d(QWeight weight, std::vector<float> bias, Conv2dParams params, QParams out, bool relu);
   QTensor qforward(const QTensor& x) override;
+  // pool.qforward(qforward(x)) in one pass (each image pooled while its convolution is in cache),
+  // the same bytes; QuantizedModel calls it for a Conv2d followed by a MaxPool2d
+  QTensor qforward_pooled(const QTensor& x, const QMaxPool2d& pool);
   std::string repr() const override;
   std::string kind() const override { return "Conv2d"; }
   const QWeight& weight() const { return w_; }
@@ -68,6 +73,8 @@ class QConv2d : public QModule {
   bool relu() const { return relu_; }
 
  private:
+  kernels::Conv2dDims dims(const QTensor& x) const;  // checks x against the weights
+
   QWeight w_;
   std::vector<float> bias_;
   Conv2dParams params_;
@@ -92,6 +99,8 @@ class QMaxPool2d : public QModule {
   Size2 kernel() const { return kernel_; }
   Size2 stride() const { return stride_; }
   Size2 padding() const { return padding_; }
+  // The kernel's sizes for an input of shape s (N, C, H, W); throws when the window does not fit.
+  kernels::Pool2dDims dims(const Shape& s) const;
 
  private:
   Size2 kernel_, stride_, padding_;
