@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ONNX export end to end: trains the Fashion-MNIST MLP and CNN for one epoch, exports them (fp32)
 # and the int8 ptq_static models of the CNN and of the MLP (quantize, QDQ form; the MLP trained by
-# quantize with its recipe, seconds), checks the four files with onnx.checker and runs them in ONNX Runtime on the 10,000 test images. ONNX Runtime's accuracy
+# quantize with its recipe), checks the four files with onnx.checker and runs them in ONNX
+# Runtime on the 10,000 test images. ONNX Runtime's accuracy
 # must equal the test_acc Joule printed for the same model to within one image (fp32) or 0.1
 # points (int8: the runtime's int8 kernels round a few values differently).
 #
