@@ -242,6 +242,13 @@ TEST(OnnxExport, RefusesNamingTheLayer) {
   EXPECT_NE(e.find("layer 1 (Custom())"), std::string::npos) << e;
   EXPECT_NE(e.find("no ONNX form"), std::string::npos) << e;
 
+  // In a nested Sequential, the index is dotted.
+  nn::Sequential nested(std::make_shared<nn::Linear>(8, 4, gen),
+                        std::make_shared<nn::Sequential>(std::make_shared<nn::ReLU>(),
+                                                         std::make_shared<Custom>()));
+  e = error_of([&] { deploy::export_onnx(nested, path, Shape{-1, 8}); });
+  EXPECT_NE(e.find("layer 1.1 (Custom())"), std::string::npos) << e;
+
   // Shapes: a Linear given the wrong width, a batch that is not symbolic.
   e = error_of([&] { deploy::export_onnx(n, path, Shape{-1, 9}); });
   EXPECT_NE(e.find("layer 0 (Linear"), std::string::npos) << e;

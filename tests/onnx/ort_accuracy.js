@@ -64,7 +64,8 @@ async function main() {
     process.exit(77);
   }
   if (modelPath === '--probe') {
-    console.log(`ort onnxruntime-node=${ort.env && ort.env.versions ? ort.env.versions.common : 'ok'}`);
+    const version = ort.env && ort.env.versions ? ort.env.versions.common : 'loaded';
+    console.log(`ort onnxruntime-node=${version}`);
     return;
   }
   const dir = dataArg || process.env.JOULE_FASHION_MNIST || '/usr/share/datasets/fashion-mnist';

@@ -4,6 +4,7 @@
 
 #ifdef JOULE_WITH_ONNX
 
+#include <algorithm>
 #include <cmath>
 #include "joule/core/check.h"
 #include "joule/nn/activation.h"
