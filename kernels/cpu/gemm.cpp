@@ -6,6 +6,14 @@
 
 #include <omp.h>
 
+// Eigen packs each product's blocks into scratch buffers it allocates per call: on the stack up
+// to EIGEN_STACK_ALLOCATION_LIMIT bytes (128 KiB by default), else with malloc. The MLP's
+// training shapes need 256-512 KiB, so every GEMM went to malloc and back, and glibc's heap
+// grew, trimmed and page-faulted through the whole first epoch (it ran 1.6x as long as the
+// later ones, and the forecast taken from it overshot by 20-28 %). 1 MiB keeps those buffers on
+// the thread's stack (8 MiB for the main thread and libgomp's workers by default). This is the
+// only translation unit of libjoule that instantiates Eigen's products.
+#define EIGEN_STACK_ALLOCATION_LIMIT 1048576
 #include <Eigen/Core>
 #include <algorithm>
 

@@ -10,6 +10,7 @@
 
 #include "joule/core/check.h"
 #include "joule/core/cuda_backend.h"
+#include "joule/core/host_heap.h"
 
 namespace joule {
 
@@ -27,6 +28,7 @@ namespace {
 // step, and handing them back to the OS each time costs page faults and page zeroing.
 class CpuBackend final : public Backend {
  public:
+  CpuBackend() { tune_host_heap(); }
   ~CpuBackend() override {
     for (auto& [bytes, blocks] : cache_)
       for (void* p : blocks) std::free(p);
