@@ -235,11 +235,13 @@ int main(int argc, char** argv) {
     if (!onnx_path.empty()) {
       const Shape input = examples::fashion_input_shape(/*cnn=*/true);
       deploy::export_onnx(*last, onnx_path, input);
-      std::cout << std::fixed << std::setprecision(2) << "step=export onnx=" << onnx_path
-                << " test_acc=" << examples::test_accuracy(*last, test) << " of=" << last_step
-                << " params=" << steps.back().params << " model_bytes=" << file_bytes(onnx_path)
-                << " input=N,1,28,28" << std::endl;
-      std::cout.unsetf(std::ios::fixed);
+      // The file holds exactly the model the last step measured: its figures, the file's bytes
+      // and Joule's accuracy of that model computed again (ONNX Runtime must reproduce it).
+      Step exported = steps.back();
+      exported.name = "export";
+      exported.bytes = file_bytes(onnx_path);
+      exported.s.test_acc = examples::test_accuracy(*last, test);
+      print(exported, meter, " onnx=" + onnx_path + " of=" + last_step + " input=N,1,28,28");
     }
 
     // ---- summary: each step against the masked (pruned) model ----
