@@ -8,7 +8,7 @@ the cache folder --out when an earlier run with the same settings trained it) an
   bench/results/inference.svg  test accuracy against joules per 1,000 predictions (log scale),
                                every model a labelled point, the Pareto front as a line
 
-  OMP_WAIT_POLICY=passive /usr/bin/python3 bench/inference.py [--build build] [--threads 0]
+  /usr/bin/python3 bench/inference.py [--build build] [--threads 0]
       [--out runs/inference] [--runs 30] [--conditions "..."] [--quick] [-- FLAGS...]
 
 --quick trains one epoch on 2,000 images and measures on 1,000 (a smoke test: its timings and
