@@ -90,21 +90,12 @@ std::string describe(const examples::Recipe& r) {
   return s.str();
 }
 
-// Trains `model` with the recipe's SGD and cosine schedule; `extra` adds callbacks (SET,
+// Trains `model` with the recipe (examples::fit_recipe); `extra` adds callbacks (SET,
 // distillation). One line per epoch.
 void fit(nn::Module& model, const Ladder& l, const examples::Recipe& r, uint64_t seed,
          const std::string& what,
          const std::function<void(train::Trainer&)>& extra = nullptr) {
-  examples::Sgd sgd = examples::make_sgd(r, model.parameters());
-  data::DataLoader train_loader(l.train, {.batch_size = r.batch, .shuffle = true, .seed = seed});
-  data::DataLoader test_loader(l.test, {.batch_size = 1000, .shuffle = false});
-  std::ostringstream log;
-  train::Trainer trainer(model, *sgd.opt, {.epochs = r.epochs, .progress = false, .log = &log});
-  trainer.set_scheduler(sgd.scheduler);
-  if (extra) extra(trainer);
-  for (const auto& e : trainer.fit(train_loader, &test_loader))
-    std::cout << "train model=" << what << " epoch=" << e.epoch << " test_acc=" << e.test_acc
-              << std::endl;
+  examples::fit_recipe(model, l.train, l.test, r, seed, "train model=" + what, extra);
 }
 
 void save(const std::string& path, const nn::Module& model) {
@@ -355,9 +346,8 @@ int main(int argc, char** argv) {
                 "(all) or at least 256 (one batch of 256 is timed), got ", test_samples);
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
-    if (cli.i64("train-samples") > 0 && cli.i64("train-samples") < train.size())
-      train = train.slice(0, cli.i64("train-samples"));
-    if (test_samples > 0 && test_samples < test.size()) test = test.slice(0, test_samples);
+    train = examples::first_examples(train, cli.i64("train-samples"));
+    test = examples::first_examples(test, test_samples);
     const std::string out = cli.str("out");
     JOULE_CHECK(!out.empty(), "--out must name the folder that caches the models");
     std::filesystem::create_directories(out);

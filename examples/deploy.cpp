@@ -35,26 +35,6 @@ using namespace joule;
 
 namespace {
 
-// The recipe's SGD and cosine schedule over `r.epochs`, one line per epoch; `callback` (may be
-// null) joins the Trainer.
-void fit(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
-         const examples::Recipe& r, uint64_t seed, const std::string& what,
-         std::shared_ptr<train::Callback> callback = nullptr) {
-  examples::Sgd sgd = examples::make_sgd(r, model.parameters());
-  data::DataLoader train_loader(train, {.batch_size = r.batch, .shuffle = true, .seed = seed});
-  data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
-  std::ostringstream log;
-  train::Trainer trainer(model, *sgd.opt, {.epochs = r.epochs, .progress = false, .log = &log});
-  trainer.set_scheduler(sgd.scheduler);
-  if (callback) trainer.add_callback(callback);
-  for (const auto& e : trainer.fit(train_loader, &test_loader)) {
-    std::cout << what << " epoch=" << e.epoch << " test_acc=" << e.test_acc;
-    for (const auto& [k, v] : e.extra)
-      if (k == "sparsity") std::cout << " sparsity=" << v;
-    std::cout << std::endl;
-  }
-}
-
 // The pruning schedule over `epochs` fine-tuning epochs of `steps` optimizer steps: from 0 at
 // step 0 to `sparsity` at the start of the last epoch (Zhu & Gupta's cubic), pruning once per
 // epoch; one-shot at step 0 when there is a single epoch.
@@ -142,10 +122,8 @@ int main(int argc, char** argv) {
     const double sparsity = cli.f64("channel-sparsity");
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
-    if (cli.i64("train-samples") > 0 && cli.i64("train-samples") < train.size())
-      train = train.slice(0, cli.i64("train-samples"));
-    if (cli.i64("test-samples") > 0 && cli.i64("test-samples") < test.size())
-      test = test.slice(0, cli.i64("test-samples"));
+    train = examples::first_examples(train, cli.i64("train-samples"));
+    test = examples::first_examples(test, cli.i64("test-samples"));
     std::string out = cli.str("out");
     if (out.empty()) out = ".";
     std::filesystem::create_directories(out);
@@ -165,7 +143,7 @@ int main(int argc, char** argv) {
     } else {
       examples::Recipe r = recipe;
       r.epochs = cli.i64("epochs");
-      fit(*model, train, test, r, seed, "train");
+      examples::fit_recipe(*model, train, test, r, seed, "train");
     }
     std::cout << "model=cnn threads=" << threads << " channel_sparsity=" << sparsity << std::endl;
     const std::string fp32_path = out + "/cnn_fp32.h5";
@@ -186,7 +164,8 @@ int main(int argc, char** argv) {
           channel_schedule(sparsity, r.epochs, steps_per_epoch),
           prune::PruningCallbackOptions{.names = deploy::channel_prunable(*model),
                                         .method = deploy::channel_pruning()});
-      fit(*model, train, test, r, seed + 1, "prune", callback);
+      examples::fit_recipe(*model, train, test, r, seed + 1, "prune",
+                           [&](train::Trainer& t) { t.add_callback(callback); });
     }
     const std::string pruned_path = out + "/cnn_pruned.h5";
     io::save_checkpoint(pruned_path, *model, nullptr, {});
@@ -217,7 +196,7 @@ int main(int argc, char** argv) {
       examples::Recipe r = recipe;
       r.epochs = cli.i64("qat-epochs");
       r.lr = cli.f64("qat-lr");
-      fit(*qat, train, test, r, seed + 2, "qat");
+      examples::fit_recipe(*qat, train, test, r, seed + 2, "qat");
       qat->eval();
       auto int8 = quant::convert_qat(*qat, train.features.slice_rows(0, 1));
       const std::string qat_path = out + "/cnn_thin_qat.h5";

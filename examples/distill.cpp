@@ -170,10 +170,8 @@ int main(int argc, char** argv) {
                                          .alpha = cli.f64("alpha")};
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
-    if (cli.i64("train-samples") > 0 && cli.i64("train-samples") < train.size())
-      train = train.slice(0, cli.i64("train-samples"));
-    if (cli.i64("test-samples") > 0 && cli.i64("test-samples") < test.size())
-      test = test.slice(0, cli.i64("test-samples"));
+    train = examples::first_examples(train, cli.i64("train-samples"));
+    test = examples::first_examples(test, cli.i64("test-samples"));
     data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
     const bool cache = !cli.on("no-cache");
     const int64_t batch = examples::batch_size(cli, train.size(), std::cerr);

@@ -46,19 +46,6 @@ examples::Recipe recipe_of(const std::string& which) {
   return which == "cnn" ? examples::fashion_cnn_recipe() : examples::fashion_mlp_recipe();
 }
 
-// The recipe's SGD and cosine schedule, one line per epoch.
-void fit(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
-         const examples::Recipe& r, uint64_t seed, const std::string& what) {
-  examples::Sgd sgd = examples::make_sgd(r, model.parameters());
-  data::DataLoader train_loader(train, {.batch_size = r.batch, .shuffle = true, .seed = seed});
-  data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
-  std::ostringstream log;
-  train::Trainer trainer(model, *sgd.opt, {.epochs = r.epochs, .progress = false, .log = &log});
-  trainer.set_scheduler(sgd.scheduler);
-  for (const auto& e : trainer.fit(train_loader, &test_loader))
-    std::cout << what << " epoch=" << e.epoch << " test_acc=" << e.test_acc << std::endl;
-}
-
 struct Variant {
   std::string name;
   examples::InferenceStats s;
@@ -146,7 +133,7 @@ int main(int argc, char** argv) {
       io::load_checkpoint(ckpt, *model, nullptr, nullptr, {.load_optimizer = false});
       std::cout << "loaded checkpoint=" << ckpt << std::endl;
     } else {
-      fit(*model, train, test, recipe_of(which), seed, "train_fp32");
+      examples::fit_recipe(*model, train, test, recipe_of(which), seed, "train_fp32");
     }
     model->eval();
     const std::string fp32_path = out + "/" + which + "_fp32.h5";
@@ -193,7 +180,7 @@ int main(int argc, char** argv) {
       examples::Recipe r = recipe_of(which);
       r.epochs = cli.i64("qat-epochs");
       r.lr = cli.f64("qat-lr");
-      fit(*qat, train, test, r, seed + 1, "train_qat");
+      examples::fit_recipe(*qat, train, test, r, seed + 1, "train_qat");
       qat->eval();
       auto qat_model = quant::convert_qat(*qat, train.features.slice_rows(0, 1));
       const std::string qat_path = out + "/" + which + "_qat.h5";

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/cli.h"
+#include "common/recipes.h"
 #include "common/distributed.h"
 #include "common/metering.h"
 #include "common/mlp.h"
@@ -55,8 +56,7 @@ int main(int argc, char** argv) {
     const int threads = examples::set_threads(cli.i64("threads"));
     data::Dataset train = data::load_fashion_mnist(data::Split::Train, cli.str("data"));
     data::Dataset test = data::load_fashion_mnist(data::Split::Test, cli.str("data"));
-    if (cli.i64("train-samples") > 0 && cli.i64("train-samples") < train.size())
-      train = train.slice(0, cli.i64("train-samples"));
+    train = examples::first_examples(train, cli.i64("train-samples"));
     const std::vector<int64_t> hidden = cli.i64_list("hidden");
     const uint64_t seed = static_cast<uint64_t>(cli.i64("seed"));
     const double epsilon = cli.f64("epsilon");

@@ -1,7 +1,11 @@
 #include "common/recipes.h"
 
 #include <algorithm>
+#include <iostream>
 #include <sstream>
+
+#include "datasets/dataloader.h"
+#include "joule/train/trainer.h"
 
 namespace joule::examples {
 
@@ -70,6 +74,29 @@ std::vector<std::pair<std::string, std::string>> recipe_attributes(const Recipe&
           {"lr", text(recipe.lr)},
           {"momentum", text(recipe.momentum)},
           {"weight-decay", text(recipe.weight_decay)}};
+}
+
+void fit_recipe(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
+                const Recipe& recipe, uint64_t seed, const std::string& prefix,
+                const std::function<void(train::Trainer&)>& setup) {
+  Sgd sgd = make_sgd(recipe, model.parameters());
+  data::DataLoader train_loader(train, {.batch_size = recipe.batch, .shuffle = true, .seed = seed});
+  data::DataLoader test_loader(test, {.batch_size = 1000, .shuffle = false});
+  std::ostringstream log;  // the trainer's own lines: the caller prints its short ones
+  train::Trainer trainer(model, *sgd.opt,
+                         {.epochs = recipe.epochs, .progress = false, .log = &log});
+  trainer.set_scheduler(sgd.scheduler);
+  if (setup) setup(trainer);
+  for (const auto& e : trainer.fit(train_loader, &test_loader)) {
+    std::cout << prefix << " epoch=" << e.epoch << " test_acc=" << e.test_acc;
+    for (const auto& [k, v] : e.extra)
+      if (k == "sparsity") std::cout << " sparsity=" << v;
+    std::cout << std::endl;
+  }
+}
+
+data::Dataset first_examples(const data::Dataset& d, int64_t n) {
+  return n > 0 && n < d.size() ? d.slice(0, n) : d;
 }
 
 }  // namespace joule::examples

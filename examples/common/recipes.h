@@ -6,14 +6,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/cli.h"
+#include "datasets/dataset.h"
+#include "joule/nn/module.h"
 #include "joule/optim/lr_scheduler.h"
 #include "joule/optim/sgd.h"
+
+namespace joule::train {
+class Trainer;
+}
 
 namespace joule::examples {
 
@@ -48,6 +55,18 @@ struct Sgd {
 };
 Sgd make_sgd(const Recipe& recipe, std::vector<Tensor> params);
 Sgd make_sgd(const Recipe& recipe, std::vector<optim::ParamGroup> groups);
+
+// Trains `model` on `train` with the recipe's SGD and cosine schedule over `recipe.epochs`
+// (shuffled with `seed`), evaluating on `test` after each epoch, and prints one line per epoch:
+// `<prefix> epoch= test_acc=` (and `sparsity=` when a pruning callback reports it). `setup`
+// (may be empty) adds callbacks to the Trainer before it trains.
+void fit_recipe(nn::Module& model, const data::Dataset& train, const data::Dataset& test,
+                const Recipe& recipe, uint64_t seed, const std::string& prefix,
+                const std::function<void(train::Trainer&)>& setup = nullptr);
+
+// The first `n` examples of `d` when 0 < n < its size, else `d` itself (--train-samples and
+// --test-samples).
+data::Dataset first_examples(const data::Dataset& d, int64_t n);
 
 // The recipe as checkpoint attributes: epochs, batch, lr, momentum, weight-decay.
 std::vector<std::pair<std::string, std::string>> recipe_attributes(const Recipe& recipe);
