@@ -48,6 +48,9 @@ double quantile(std::vector<double> v, double p) {
 
 InferenceStats measure_inference(nn::Module& model, const data::Dataset& test,
                                  energy::Meter& meter, int runs) {
+  JOULE_CHECK(test.size() >= 256, "measure_inference: the test set must hold at least 256 "
+              "images (one timed batch of 256), got ", test.size());
+  JOULE_CHECK(runs >= 1, "measure_inference: runs must be >= 1, got ", runs);
   InferenceStats s;
   s.test_acc = test_accuracy(model, test);
   const Tensor one = test.features.slice_rows(0, 1).clone();

@@ -7,13 +7,13 @@
 #include <omp.h>
 
 // Eigen packs each product's blocks into scratch buffers it allocates per call: on the stack up
-// to EIGEN_STACK_ALLOCATION_LIMIT bytes (128 KiB by default), else with malloc. The MLP's
-// training shapes need 256-512 KiB, so every GEMM went to malloc and back, and glibc's heap
-// grew, trimmed and page-faulted through the whole first epoch (it ran 1.6x as long as the
-// later ones, and the forecast taken from it overshot by 20-28 %). 1 MiB keeps those buffers on
-// the thread's stack (8 MiB for the main thread and libgomp's workers by default). This is the
-// only translation unit of libjoule that instantiates Eigen's products.
-#define EIGEN_STACK_ALLOCATION_LIMIT 1048576
+// to EIGEN_STACK_ALLOCATION_LIMIT bytes each (128 KiB by default), else with malloc. The MLP's
+// training shapes need 256-512 KiB, so every GEMM went to malloc and back (about 2,400 times an
+// epoch). 512 KiB keeps those on the thread's stack: at most 1 MiB for the two buffers, against
+// the 8 MiB stacks of the main thread and of libgomp's workers by default (OMP_STACKSIZE below
+// 2 MiB is not supported). This is the only translation unit of libjoule that instantiates
+// Eigen's products.
+#define EIGEN_STACK_ALLOCATION_LIMIT 524288
 #include <Eigen/Core>
 #include <algorithm>
 

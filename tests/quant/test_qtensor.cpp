@@ -9,6 +9,7 @@
 #include "joule/quant/modules.h"
 #include "joule/quant/qtensor.h"
 #include "quant_test_util.h"
+#include "test_util.h"
 
 namespace joule {
 namespace {
@@ -82,6 +83,29 @@ TEST(QTensor, AFloatTensorAtAQuantizedLayerIsAClearError) {
   EXPECT_THROW(quant::quantize(Tensor::zeros({2, 3, 4}), {1.f, 0}), Error);
   EXPECT_THROW(quant::QTensor(Shape{2}, {0.f, 0}), Error);
   EXPECT_THROW(quant::QTensor(Shape{2}, {1.f, 256}), Error);
+}
+
+TEST(QTensor, ConvAndPoolGeometryIsCheckedWhenTheLayerIsMade) {
+  // A checkpoint could carry any numbers: a zero stride would divide by zero and a negative
+  // padding write before the padded image.
+  const quant::QWeight w = quant::quantize_weight(Tensor::ones({2, 3, 3, 3}));
+  const std::vector<float> bias(2, 0.f);
+  test::expect_has(test::error_of([&] {
+                     quant::QConv2d(w, bias, {.stride = Size2(0, 1)}, {}, false);
+                   }),
+                   "stride must be positive, got (0, 1)");
+  test::expect_has(test::error_of([&] {
+                     quant::QConv2d(w, bias, {.padding = Size2(-1, 0)}, {}, false);
+                   }),
+                   "padding must be >= 0");
+  test::expect_has(test::error_of([&] {
+                     quant::QConv2d(w, bias, {.dilation = 0}, {}, false);
+                   }),
+                   "dilation must be positive");
+  test::expect_has(test::error_of([&] { quant::QMaxPool2d(Size2(2), Size2(-2, 2), Size2(0)); }),
+                   "stride must be positive");
+  test::expect_has(test::error_of([&] { quant::QMaxPool2d(Size2(2), Size2(2), Size2(-1, 0)); }),
+                   "padding must be >= 0");
 }
 
 }  // namespace

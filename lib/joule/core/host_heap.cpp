@@ -86,4 +86,6 @@ namespace {
 // (measured: epoch 1 as slow as without it).
 const size_t g_applied_at_start = tune_host_heap();
 }  // namespace
+
+size_t host_heap_pad_at_start() { return g_applied_at_start; }
 }  // namespace joule

@@ -26,4 +26,7 @@ size_t parse_heap_top_pad(const std::string& value);
 // 0 when it was left alone; *why (may be null) says why not.
 size_t tune_host_heap(std::string* why = nullptr);
 
+// What the static initialiser applied before main: tune_host_heap()'s answer then.
+size_t host_heap_pad_at_start();
+
 }  // namespace joule

@@ -93,6 +93,12 @@ QConv2d::QConv2d(QWeight weight, std::vector<float> bias, Conv2dParams params, Q
   JOULE_CHECK(w_.shape.dim() == 4, "QConv2d: weight must be (OC, C, KH, KW), got ", w_.shape);
   JOULE_CHECK(params_.groups == 1, "QConv2d: grouped convolutions are not supported, got groups=",
               params_.groups);
+  JOULE_CHECK(params_.stride.h > 0 && params_.stride.w > 0, "QConv2d: stride must be positive, got ",
+              params_.stride);
+  JOULE_CHECK(params_.dilation.h > 0 && params_.dilation.w > 0,
+              "QConv2d: dilation must be positive, got ", params_.dilation);
+  JOULE_CHECK(params_.padding.h >= 0 && params_.padding.w >= 0,
+              "QConv2d: padding must be >= 0, got ", params_.padding);
   JOULE_CHECK(w_.shape.numel() / w_.shape[0] <= 65536, "QConv2d: at most 65536 inputs per ",
               "output (int32 accumulators), got ", w_.shape.numel() / w_.shape[0]);
   check_bias(bias_, w_.shape[0], "QConv2d");
@@ -165,6 +171,9 @@ QMaxPool2d::QMaxPool2d(Size2 kernel, Size2 stride, Size2 padding)
     : kernel_(kernel), stride_(stride.h == 0 ? kernel : stride), padding_(padding) {
   JOULE_CHECK(kernel_.h > 0 && kernel_.w > 0, "QMaxPool2d: kernel must be positive, got ",
               kernel_);
+  JOULE_CHECK(stride_.h > 0 && stride_.w > 0, "QMaxPool2d: stride must be positive, got ", stride_);
+  JOULE_CHECK(padding_.h >= 0 && padding_.w >= 0, "QMaxPool2d: padding must be >= 0, got ",
+              padding_);
   JOULE_CHECK(2 * padding_.h <= kernel_.h && 2 * padding_.w <= kernel_.w,
               "QMaxPool2d: padding is at most half the kernel, got padding ", padding_,
               " for kernel ", kernel_);
