@@ -16,11 +16,14 @@
 #include "joule/core/check.h"
 #include "joule/deploy/onnx_export.h"
 #include "joule/nn/activation.h"
+#include "joule/nn/conv.h"
 #include "joule/nn/dropout.h"
 #include "joule/nn/linear.h"
+#include "joule/nn/pool.h"
 #include "joule/nn/sequential.h"
 #include "joule/quant/convert.h"
 #include "joule/quant/dynamic.h"
+#include "joule/quant/modules.h"
 #include "joule/sparse/sparse_linear.h"
 #include "quant/quant_test_util.h"
 
@@ -256,6 +259,120 @@ TEST(OnnxExport, RefusesNamingTheLayer) {
   e = error_of([&] { deploy::export_onnx(n, path, Shape{32, 8}); });
   EXPECT_NE(e.find("must be -1 or 0, got [32, 8]"), std::string::npos) << e;
   EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(OnnxExport, RefusesAWindowLargerThanItsInput) {
+  Generator gen(8);
+  const std::string path = temp_path("window.onnx");
+  nn::Sequential conv(std::make_shared<nn::Conv2d>(nn::Conv2dOptions{.in = 1, .out = 4,
+                                                                     .kernel = 5}, gen),
+                      std::make_shared<nn::Flatten>());
+  std::string e = error_of([&] { deploy::export_onnx(conv, path, Shape{-1, 1, 3, 3}); });
+  EXPECT_NE(e.find("layer 0 (Conv2d"), std::string::npos) << e;
+  EXPECT_NE(e.find("kernel 5x5"), std::string::npos) << e;
+  EXPECT_NE(e.find("input [N, 1, 3, 3]"), std::string::npos) << e;
+  EXPECT_NE(e.find("-1 high and -1 wide"), std::string::npos) << e;
+
+  nn::Sequential pool(std::make_shared<nn::MaxPool2d>(nn::Pool2dOptions{.kernel = {2, 4}}));
+  e = error_of([&] { deploy::export_onnx(pool, path, Shape{-1, 2, 6, 3}); });
+  EXPECT_NE(e.find("layer 0 (MaxPool2d"), std::string::npos) << e;
+  EXPECT_NE(e.find("kernel 2x4"), std::string::npos) << e;
+  EXPECT_NE(e.find("3 high and 0 wide"), std::string::npos) << e;
+
+  // The quantized Conv2d: calibrated on 6 x 6 images, exported for 2 x 2 ones.
+  nn::Sequential small(std::make_shared<nn::Conv2d>(nn::Conv2dOptions{.in = 1, .out = 2,
+                                                                      .kernel = 3}, gen),
+                       std::make_shared<nn::ReLU>(), std::make_shared<nn::Flatten>(),
+                       std::make_shared<nn::Linear>(2 * 4 * 4, 3, gen));
+  quant::StaticQuantizer q(small);
+  q.calibrate(test::images(8, 36, 9).reshape(Shape{8, 1, 6, 6}));
+  auto int8 = q.convert();
+  e = error_of([&] { deploy::export_onnx(*int8, path, Shape{-1, 1, 2, 2}); });
+  EXPECT_NE(e.find("layer 0 (Q"), std::string::npos) << e;
+  EXPECT_NE(e.find("kernel 3x3"), std::string::npos) << e;
+  EXPECT_NE(e.find("0 high and 0 wide"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(OnnxExport, UnflattenIsANoOpOnlyWhenTheInputIsExactlyItsSizes) {
+  Generator gen(9);
+  nn::Sequential m(std::make_shared<nn::Unflatten>(1, Shape{1, 28}),
+                   std::make_shared<nn::Flatten>(), std::make_shared<nn::Linear>(784, 10, gen));
+  const std::string path = temp_path("unflatten.onnx");
+  // Unflatten(1, {1, 28}) of [N, 1, 28, 28] needs 28 elements in dimension 1, which holds 1.
+  const std::string e = error_of([&] { deploy::export_onnx(m, path, Shape{-1, 1, 28, 28}); });
+  EXPECT_NE(e.find("layer 0 (Unflatten"), std::string::npos) << e;
+  EXPECT_NE(e.find("do not hold the 1 elements of dimension 1"), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(OnnxExport, RefusesABiasBeyondInt32) {
+  auto m = test::small_mlp(10);
+  (*m)[2]->parameter("bias").copy_(Tensor::full(Shape{4}, 1e9f));
+  quant::StaticQuantizer q(*m);
+  q.calibrate(test::images(16, 30, 11));
+  auto int8 = q.convert();
+  const std::string path = temp_path("bias.onnx");
+  const std::string e = error_of([&] { deploy::export_onnx(*int8, path, Shape{-1, 30}); });
+  EXPECT_NE(e.find("the bias of output channel 0 is 1e+09"), std::string::npos) << e;
+  EXPECT_NE(e.find("beyond int32 [-2147483648, 2147483647]"), std::string::npos) << e;
+  EXPECT_NE(e.find("layer 1 ("), std::string::npos) << e;
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(OnnxExport, QuantizedConvWeightIsWrittenOcCKhKw) {
+  Generator gen(12);
+  nn::Sequential m(std::make_shared<nn::Unflatten>(1, Shape{3, 6, 6}),
+                   std::make_shared<nn::Conv2d>(nn::Conv2dOptions{.in = 3, .out = 4,
+                                                                  .kernel = {2, 3}}, gen),
+                   std::make_shared<nn::ReLU>(), std::make_shared<nn::Flatten>(),
+                   std::make_shared<nn::Linear>(4 * 5 * 4, 5, gen));
+  quant::StaticQuantizer q(m);
+  q.calibrate(test::images(16, 108, 13));
+  auto int8 = q.convert();
+  const quant::QConv2d* qconv = nullptr;
+  for (const auto& layer : int8->layers())
+    if (!qconv) qconv = dynamic_cast<const quant::QConv2d*>(layer.get());
+  ASSERT_NE(qconv, nullptr);
+  const quant::QWeight& w = qconv->weight();
+  const int64_t O = 4, C = 3, KH = 2, KW = 3;
+  ASSERT_EQ(w.shape, (Shape{O, C, KH, KW}));
+
+  const std::string path = temp_path("qconv_layout.onnx");
+  deploy::export_onnx(*int8, path, Shape{-1, 108});
+  const onnx::ModelProto model = read_model(path);
+  std::map<std::string, const onnx::NodeProto*> producer;
+  for (const auto& n : model.graph().node()) producer[n.output(0)] = &n;
+  const onnx::NodeProto* conv = nullptr;
+  for (const auto& n : model.graph().node())
+    if (n.op_type() == "Conv") conv = &n;
+  ASSERT_NE(conv, nullptr);
+  const std::string weight_q = producer.at(conv->input(1))->input(0);
+  const onnx::TensorProto* init = nullptr;
+  for (const auto& t : model.graph().initializer())
+    if (t.name() == weight_q) init = &t;
+  ASSERT_NE(init, nullptr);
+  EXPECT_EQ(std::vector<int64_t>(init->dims().begin(), init->dims().end()),
+            (std::vector<int64_t>{O, C, KH, KW}));
+  ASSERT_EQ(init->raw_data().size(), static_cast<size_t>(O * C * KH * KW));
+  const auto* onnx_w = reinterpret_cast<const int8_t*>(init->raw_data().data());
+  // Joule's row for output o is ordered (KH, KW, C): tap (kh, kw) of channel c is at
+  // (kh * KW + kw) * C + c.
+  const std::vector<float> float_w = m[1]->parameter("weight").to_vector<float>();
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t kw = 0; kw < KW; ++kw) {
+          const int64_t nchw = ((o * C + c) * KH + kh) * KW + kw;
+          const int64_t joule = o * C * KH * KW + (kh * KW + kw) * C + c;
+          EXPECT_EQ(onnx_w[nchw], w.data[static_cast<size_t>(joule)])
+              << "o " << o << " c " << c << " kh " << kh << " kw " << kw;
+          // And the code stands for the float weight at the same place.
+          EXPECT_NEAR(onnx_w[nchw] * w.scales[static_cast<size_t>(o)],
+                      float_w[static_cast<size_t>(nchw)],
+                      0.51 * w.scales[static_cast<size_t>(o)]);
+        }
+  fs::remove(path);
 }
 
 #endif  // JOULE_WITH_ONNX

@@ -228,6 +228,75 @@ TEST(Thin, ConstantChannelsAreKeptBeforeAPaddedConvAndFoldedBeforeAnUnpaddedOne)
   }
 }
 
+namespace {
+
+// A mask of `shape` that zeroes the first `row` elements: output channel 0 of a weight, or
+// entry 0 of a bias.
+Tensor drop_first(const Shape& shape, int64_t row) {
+  std::vector<float> keep(static_cast<size_t>(shape.numel()), 1.f);
+  for (int64_t e = 0; e < row; ++e) keep[static_cast<size_t>(e)] = 0.f;
+  return Tensor::from_vector(keep, shape);
+}
+
+}  // namespace
+
+TEST(Thin, AConvThenALinearOnTheImageWidthKeepsItsChannels) {
+  // Linear(4, 5) reads the last dimension of (N, 4, 4, 4): the image width, not the channels.
+  Generator gen(21);
+  auto m = std::make_shared<nn::Sequential>();
+  m->push_back(std::make_shared<nn::Unflatten>(1, Shape{1, 4, 4}));
+  m->push_back(std::make_shared<nn::Conv2d>(
+      nn::Conv2dOptions{.in = 1, .out = 4, .kernel = 3, .padding = 1}, gen));
+  m->push_back(std::make_shared<nn::Linear>(4, 5, gen));
+  m->push_back(std::make_shared<nn::Flatten>());
+  m->push_back(std::make_shared<nn::Linear>(80, 10, gen));
+  prune::custom_from_mask(*m, "1.weight", drop_first(Shape{4, 1, 3, 3}, 9));
+  prune::custom_from_mask(*m, "1.bias", drop_first(Shape{4}, 1));
+  Model t;
+  ASSERT_NO_THROW(t = deploy::thin(*m));
+  EXPECT_EQ(out_of(*t, 1), 4);
+  EXPECT_EQ(dynamic_cast<nn::Linear&>(*(*t)[2]).options().in, 4);
+  expect_same_outputs(*m, *t, 16);
+}
+
+TEST(Thin, AConstantChannelBeforeAPaddedAvgPoolAndALinearIsKept) {
+  // The padding counts as zeros in the mean, so the constant is not one constant at the border.
+  Generator gen(22);
+  auto m = std::make_shared<nn::Sequential>();
+  m->push_back(std::make_shared<nn::Unflatten>(1, Shape{1, 6, 6}));
+  m->push_back(std::make_shared<nn::Conv2d>(
+      nn::Conv2dOptions{.in = 1, .out = 4, .kernel = 3, .padding = 1}, gen));
+  m->push_back(std::make_shared<nn::AvgPool2d>(
+      nn::Pool2dOptions{.kernel = 2, .stride = 2, .padding = 1}));
+  m->push_back(std::make_shared<nn::Flatten>());
+  m->push_back(std::make_shared<nn::Linear>(4 * 4 * 4, 3, gen));
+  m->parameter("1.bias").copy_(Tensor::full(Shape{4}, 0.5f));
+  prune::custom_from_mask(*m, "1.weight", drop_first(Shape{4, 1, 3, 3}, 9));  // bias stays
+  auto t = deploy::thin(*m);
+  EXPECT_EQ(out_of(*t, 1), 4);
+  expect_same_outputs(*m, *t, 36);
+}
+
+TEST(Thin, ADeadChannelThroughASigmoidBeforeAPaddedConvIsKept) {
+  // sigmoid(0) = 0.5 everywhere, but the next conv's zero padding makes its border differ.
+  Generator gen(23);
+  auto m = std::make_shared<nn::Sequential>();
+  m->push_back(std::make_shared<nn::Unflatten>(1, Shape{2, 5, 5}));
+  m->push_back(std::make_shared<nn::Conv2d>(
+      nn::Conv2dOptions{.in = 2, .out = 4, .kernel = 3, .padding = 1}, gen));
+  m->push_back(std::make_shared<nn::Sigmoid>());
+  m->push_back(std::make_shared<nn::Conv2d>(
+      nn::Conv2dOptions{.in = 4, .out = 3, .kernel = 3, .padding = 1}, gen));
+  m->push_back(std::make_shared<nn::Flatten>());
+  m->push_back(std::make_shared<nn::Linear>(3 * 5 * 5, 2, gen));
+  prune::custom_from_mask(*m, "1.weight", drop_first(Shape{4, 2, 3, 3}, 18));
+  prune::custom_from_mask(*m, "1.bias", drop_first(Shape{4}, 1));
+  auto t = deploy::thin(*m);
+  EXPECT_EQ(out_of(*t, 1), 4);
+  EXPECT_EQ(dynamic_cast<nn::Conv2d&>(*(*t)[3]).options().in, 4);
+  expect_same_outputs(*m, *t, 50);
+}
+
 TEST(Thin, NothingPrunedIsTheIdentity) {
   Generator gen(6);
   Model m = cnn(gen, false);

@@ -4,7 +4,6 @@
 
 #ifdef JOULE_WITH_ONNX
 
-#include <algorithm>
 #include <cmath>
 #include "joule/core/check.h"
 #include "joule/nn/activation.h"
@@ -48,15 +47,12 @@ void gemm(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Module& 
   flow.shape = {flow.shape[0], weight.size(0)};
 }
 
-// (H, W) -> the output size of a window of `kernel` under stride, padding and dilation.
-int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
-  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
-}
-
 void conv(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Conv2d& c) {
   const nn::Conv2dOptions& o = c.options();
   need_rank(flow, 4, index, c);
   need_size(flow, 1, o.in, index, c);
+  const Dims out = window_shape(index, c, flow.shape, o.out, o.kernel, o.stride, o.padding,
+                                o.dilation);
   std::vector<std::string> inputs = {flow.value, g.tensor("weight", c.weight())};
   if (c.bias().defined()) inputs.push_back(g.tensor("bias", c.bias()));
   flow.value = g.node("Conv", inputs, "conv",
@@ -66,9 +62,7 @@ void conv(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Conv2d& 
                                                          o.padding.w}),
                        attr("dilations", std::vector<int64_t>{o.dilation.h, o.dilation.w}),
                        attr("group", o.groups)});
-  flow.shape = {flow.shape[0], o.out,
-                window_out(flow.shape[2], o.kernel.h, o.stride.h, o.padding.h, o.dilation.h),
-                window_out(flow.shape[3], o.kernel.w, o.stride.w, o.padding.w, o.dilation.w)};
+  flow.shape = out;
 }
 
 // Evaluation-mode batch norm with the running statistics: BatchNormalization over (N, C, ...).
@@ -97,6 +91,8 @@ void pool(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Module& 
           const nn::Pool2dOptions& o, bool max) {
   need_rank(flow, 4, index, layer);
   const Size2 stride = o.stride.h == 0 ? o.kernel : o.stride;
+  const Dims out = window_shape(index, layer, flow.shape, flow.shape[1], o.kernel, stride,
+                                o.padding, Size2(1));
   std::vector<onnx::AttributeProto> attrs = {
       attr("kernel_shape", std::vector<int64_t>{o.kernel.h, o.kernel.w}),
       attr("strides", std::vector<int64_t>{stride.h, stride.w}),
@@ -104,9 +100,7 @@ void pool(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Module& 
   if (!max) attrs.push_back(attr("count_include_pad", int64_t{1}));
   flow.value = g.node(max ? "MaxPool" : "AveragePool", {flow.value}, max ? "maxpool" : "avgpool",
                       attrs);
-  flow.shape = {flow.shape[0], flow.shape[1],
-                window_out(flow.shape[2], o.kernel.h, stride.h, o.padding.h, 1),
-                window_out(flow.shape[3], o.kernel.w, stride.w, o.padding.w, 1)};
+  flow.shape = out;
 }
 
 // 0.5 x (1 + erf(x / sqrt 2)): GELU's exact form (ONNX has no Gelu before opset 20).
@@ -120,8 +114,9 @@ void gelu(OnnxGraph& g, Flow& flow) {
   flow.value = g.node("Mul", {times_x, g.floats("half", {}, {0.5f})}, "gelu");
 }
 
-// Unflatten(dim, sizes) as Reshape; a no-op when the input already has `sizes` at `dim` (a CNN's
-// leading Unflatten(1, {1, 28, 28}) given the 4-D input [N, 1, 28, 28]).
+// Unflatten(dim, sizes) as Reshape; a no-op when the input's dimensions from `dim` on are exactly
+// `sizes` (a CNN's leading Unflatten(1, {1, 28, 28}) given the 4-D input [N, 1, 28, 28]).
+// Otherwise dimension `dim` must hold prod(sizes) elements, as Unflatten::forward requires.
 void unflatten(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Unflatten& u) {
   const Dims& sizes = u.sizes().dims();
   const int64_t rank = static_cast<int64_t>(flow.shape.size());
@@ -130,7 +125,7 @@ void unflatten(OnnxGraph& g, Flow& flow, const std::string& index, const nn::Unf
     refuse(index, u, str_cat("dimension ", u.dim(), " is the batch or not one of input ",
                              dims_str(flow.shape)));
   const Dims rest(flow.shape.begin() + d, flow.shape.end());
-  if (rest.size() >= sizes.size() && std::equal(sizes.begin(), sizes.end(), rest.begin())) return;
+  if (rest == sizes) return;
   if (flow.shape[static_cast<size_t>(d)] != u.sizes().numel())
     refuse(index, u, str_cat("sizes ", u.sizes(), " do not hold the ",
                              flow.shape[static_cast<size_t>(d)], " elements of dimension ", d,

@@ -123,6 +123,26 @@ onnx::AttributeProto attr(const std::string& name, float v) {
   return a;
 }
 
+Dims window_shape(const std::string& index, const nn::Module& layer, const Dims& input,
+                  int64_t channels, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation) {
+  // floor((in + 2 pad - dil (k - 1) - 1) / s) + 1; floored, not truncated, so that a window
+  // wider than the padded input gives a size <= 0 whatever the stride.
+  const auto out = [](int64_t in, int64_t k, int64_t s, int64_t pad, int64_t dil) {
+    const int64_t span = in + 2 * pad - dil * (k - 1) - 1;
+    return (span >= 0 ? span / s : -((-span + s - 1) / s)) + 1;
+  };
+  const int64_t h = out(input[2], kernel.h, stride.h, padding.h, dilation.h);
+  const int64_t w = out(input[3], kernel.w, stride.w, padding.w, dilation.w);
+  if (h <= 0 || w <= 0)
+    refuse(index, layer,
+           joule::detail::str_cat("its kernel ", kernel.h, "x", kernel.w, " (stride ", stride.h,
+                                  "x", stride.w, ", padding ", padding.h, "x", padding.w,
+                                  ", dilation ", dilation.h, "x", dilation.w,
+                                  ") does not fit input ", dims_str(input), ": the output would ",
+                                  "be ", h, " high and ", w, " wide"));
+  return {input[0], channels, h, w};
+}
+
 void refuse(const std::string& index, const nn::Module& layer, const std::string& why) {
   joule::detail::throw_error(
       __FILE__, __LINE__,

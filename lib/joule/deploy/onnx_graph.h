@@ -11,6 +11,7 @@
 #include <onnx/onnx_pb.h>
 #include "joule/core/tensor.h"
 #include "joule/nn/module.h"
+#include "joule/ops/conv.h"
 
 namespace joule::deploy::detail {
 
@@ -63,6 +64,12 @@ onnx::AttributeProto attr(const std::string& name, float v);
 // Throws the error every refusal shares: "export_onnx: layer <index> (<repr>): <why>".
 [[noreturn]] void refuse(const std::string& index, const nn::Module& layer,
                          const std::string& why);
+
+// (N, C, H, W) -> (N, channels, H', W') for a window of `kernel` sliding over H and W under
+// stride, padding (each side) and dilation. Refuses, naming the layer, its kernel and the input,
+// when H' or W' is not positive (the window is larger than the padded input).
+Dims window_shape(const std::string& index, const nn::Module& layer, const Dims& input,
+                  int64_t channels, Size2 kernel, Size2 stride, Size2 padding, Size2 dilation);
 
 // Writes a float layer (onnx_float.cpp): nn layers, SparseLinear, DynamicQLinear, nested
 // Sequential (its children indexed "<index>.<k>"). Advances `flow`; refuses anything else.

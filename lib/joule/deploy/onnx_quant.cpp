@@ -3,12 +3,13 @@
 // DequantizeLinear with one scale per output channel (axis 0), every bias an int32
 // DequantizeLinear under input scale x weight scale, and the ops between them are float. A
 // runtime that knows the form fuses each DQ -> op -> Q into an int8 kernel; one that does not
-// computes the same function in float.
+// computes the same function in float. That function is Joule's but for the bias: Joule adds
+// bias / out_scale in float, the graph adds the bias rounded to its int32 grid (at most
+// 0.5 x_scale w_scale per output before requantization; dequantized_bias).
 #include "joule/deploy/onnx_graph.h"
 
 #ifdef JOULE_WITH_ONNX
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include "joule/core/check.h"
@@ -48,17 +49,29 @@ std::string dequantized_weight(OnnxGraph& g, const quant::QWeight& w) {
 }
 
 // Float bias -> int32 codes under scale x_scale * w_scale[o] (zero point 0) -> DequantizeLinear,
-// the bias form runtimes fuse into their int8 Gemm and Conv.
+// the bias form runtimes fuse into their int8 Gemm and Conv. The codes are rounded to nearest:
+// the graph's bias differs from Joule's float bias by at most half a step (0.5 x_scale
+// w_scale[o]) per output before requantization. A code beyond int32 is refused (layer `index`),
+// never clamped.
 std::string dequantized_bias(OnnxGraph& g, const std::vector<float>& bias, float x_scale,
-                             const quant::QWeight& w) {
+                             const quant::QWeight& w, const std::string& index,
+                             const nn::Module& layer) {
   const size_t O = bias.size();
   std::vector<float> scales(O);
   std::vector<int32_t> codes(O);
-  const double lim = std::numeric_limits<int32_t>::max();
+  const double lo = std::numeric_limits<int32_t>::min();
+  const double hi = std::numeric_limits<int32_t>::max();
   for (size_t o = 0; o < O; ++o) {
     scales[o] = x_scale * w.scales[o];
     const double q = std::nearbyint(static_cast<double>(bias[o]) / scales[o]);
-    codes[o] = static_cast<int32_t>(std::clamp(q, -lim, lim));
+    if (!(q >= lo && q <= hi))
+      refuse(index, layer,
+             str_cat("the bias of output channel ", o, " is ", bias[o], ", which under scale ",
+                     scales[o], " (input scale ", x_scale, " x weight scale ", w.scales[o],
+                     ") is the code ", q, ", beyond int32 [",
+                     std::numeric_limits<int32_t>::min(), ", ",
+                     std::numeric_limits<int32_t>::max(), "]"));
+    codes[o] = static_cast<int32_t>(q);
   }
   const int64_t n = static_cast<int64_t>(O);
   const std::string q = g.int32s("bias_q", {n}, codes);
@@ -74,10 +87,6 @@ void need_input(const Flow& flow, size_t rank, int64_t features, const std::stri
                                  " features in dimension 1, got ", dims_str(flow.shape)));
 }
 
-int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
-  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
-}
-
 // One layer of a QuantizedModel; `params` is the scale and zero point of flow's codes, updated.
 void write_qlayer(OnnxGraph& g, quant::QModule& layer, const std::string& index, Flow& flow,
                   quant::QParams& params) {
@@ -86,7 +95,8 @@ void write_qlayer(OnnxGraph& g, quant::QModule& layer, const std::string& index,
     const quant::QWeight& w = l->weight();
     need_input(flow, 2, w.shape[1], index, layer);
     std::vector<std::string> in = {flow.value, dequantized_weight(g, w)};
-    if (!l->bias().empty()) in.push_back(dequantized_bias(g, l->bias(), params.scale, w));
+    if (!l->bias().empty())
+      in.push_back(dequantized_bias(g, l->bias(), params.scale, w, index, layer));
     flow.value = g.node("Gemm", in, "gemm", {attr("transB", int64_t{1})});
     if (l->relu()) flow.value = g.node("Relu", {flow.value}, "relu");
     flow.shape = {flow.shape[0], w.shape[0]};
@@ -96,8 +106,11 @@ void write_qlayer(OnnxGraph& g, quant::QModule& layer, const std::string& index,
     const Conv2dParams& p = c->params();
     need_input(flow, 4, w.shape[1] * p.groups, index, layer);
     std::vector<std::string> in = {flow.value, dequantized_weight(g, w)};
-    if (!c->bias().empty()) in.push_back(dequantized_bias(g, c->bias(), params.scale, w));
+    if (!c->bias().empty())
+      in.push_back(dequantized_bias(g, c->bias(), params.scale, w, index, layer));
     const int64_t KH = w.shape[2], KW = w.shape[3];
+    const Dims out = window_shape(index, layer, flow.shape, w.shape[0], Size2{KH, KW}, p.stride,
+                                  p.padding, p.dilation);
     flow.value = g.node(
         "Conv", in, "conv",
         {attr("kernel_shape", std::vector<int64_t>{KH, KW}),
@@ -106,9 +119,7 @@ void write_qlayer(OnnxGraph& g, quant::QModule& layer, const std::string& index,
          attr("dilations", std::vector<int64_t>{p.dilation.h, p.dilation.w}),
          attr("group", p.groups)});
     if (c->relu()) flow.value = g.node("Relu", {flow.value}, "relu");
-    flow.shape = {flow.shape[0], w.shape[0],
-                  window_out(flow.shape[2], KH, p.stride.h, p.padding.h, p.dilation.h),
-                  window_out(flow.shape[3], KW, p.stride.w, p.padding.w, p.dilation.w)};
+    flow.shape = out;
     params = c->out_params();
   } else if (dynamic_cast<quant::QReLU*>(m)) {
     flow.value = g.node("Relu", {flow.value}, "relu");
@@ -116,12 +127,12 @@ void write_qlayer(OnnxGraph& g, quant::QModule& layer, const std::string& index,
     if (flow.shape.size() != 4)
       refuse(index, layer, str_cat("takes a 4-D input, got ", dims_str(flow.shape)));
     const Size2 k = p->kernel(), s = p->stride(), pad = p->padding();
+    const Dims out = window_shape(index, layer, flow.shape, flow.shape[1], k, s, pad, Size2(1));
     flow.value = g.node("MaxPool", {flow.value}, "maxpool",
                         {attr("kernel_shape", std::vector<int64_t>{k.h, k.w}),
                          attr("strides", std::vector<int64_t>{s.h, s.w}),
                          attr("pads", std::vector<int64_t>{pad.h, pad.w, pad.h, pad.w})});
-    flow.shape = {flow.shape[0], flow.shape[1], window_out(flow.shape[2], k.h, s.h, pad.h, 1),
-                  window_out(flow.shape[3], k.w, s.w, pad.w, 1)};
+    flow.shape = out;
   } else if (dynamic_cast<quant::QFlatten*>(m)) {
     int64_t features = 1;
     for (size_t i = 1; i < flow.shape.size(); ++i) features *= flow.shape[i];

@@ -125,8 +125,10 @@ void fold_norm(Item& l, Item& n) {
 
 // What the layers between a producer and the next Linear / Conv2d do to its units.
 struct Path {
-  bool ok = true;          // units map one to one (or, after Flatten, to blocks of columns)
-  bool flattened = false;  // a Flatten lies on the path
+  bool ok = true;             // units map one to one (or, after Flatten, to blocks of columns)
+  bool flattened = false;     // a Flatten lies on the path
+  bool global_pool = false;   // a GlobalAvgPool2d lies on the path: (N, C, H, W) -> (N, C)
+  bool spatial_pool = false;  // a MaxPool2d or AvgPool2d lies on the path (acts on H and W)
   std::vector<Item*> layers;
 };
 
@@ -141,6 +143,10 @@ Path path_between(std::vector<Item>& items, size_t p, size_t q) {
       if (path.flattened || static_cast<int64_t>(it.gamma.size()) != items[p].out) path.ok = false;
     } else if (dynamic_cast<const nn::Flatten*>(&m)) {
       path.flattened = true;
+    } else if (dynamic_cast<const nn::GlobalAvgPool2d*>(&m)) {
+      path.global_pool = true;
+    } else if (dynamic_cast<const nn::MaxPool2d*>(&m) || dynamic_cast<const nn::AvgPool2d*>(&m)) {
+      path.spatial_pool = true;
     } else if (dynamic_cast<const nn::Unflatten*>(&m) || dynamic_cast<const nn::Softmax*>(&m)) {
       path.ok = false;  // units are reshaped or mixed
     }
@@ -178,8 +184,20 @@ std::string thin_between(std::vector<Item>& items, size_t p, size_t q) {
   const auto* ca = dynamic_cast<const nn::Conv2d*>(a.src.get());
   const auto* cb = dynamic_cast<const nn::Conv2d*>(b.src.get());
   if ((ca && ca->options().groups != 1) || (cb && cb->options().groups != 1)) return "";
+  // Which of b's inputs each unit of a feeds. A Linear acts on the last dimension, so:
+  // - Linear -> Conv2d: a Linear's outputs become a Conv2d's channels only through an Unflatten,
+  //   which path_between refuses; never thinned.
+  // - Conv2d -> Linear: a channel reaches the Linear only through a Flatten (a block of H * W
+  //   columns per channel) or a GlobalAvgPool2d (one column per channel, b.in == a.out). With
+  //   neither, the Linear reads the image width and the channels stay whole.
+  // - Linear -> Linear: one column per unit (b.in == a.out), and no pooling over the units.
+  if (!ca && cb) return "";
   if (cb && (path.flattened || b.in != a.out)) return "";
-  if (!cb && (b.in % a.out != 0 || (!ca && b.in != a.out))) return "";
+  if (ca && !cb) {
+    if (!path.flattened && !path.global_pool) return "";
+    if (b.in % a.out != 0 || (path.global_pool && b.in != a.out)) return "";
+  }
+  if (!ca && !cb && (b.in != a.out || path.global_pool || path.spatial_pool)) return "";
   const int64_t block = cb ? 1 : b.in / a.out;  // columns of b per unit of a
   const bool b_exact = !cb || cb->options().padding == Size2(0);
 
