@@ -110,16 +110,8 @@ void fold_norm(Item& l, Item& n) {
               " (", n.src->repr(), ") normalizes ", n.gamma.size(), " features but layer ",
               l.index, " (", l.src->repr(), ") gives ", l.out);
   if (l.b.empty()) l.b.assign(static_cast<size_t>(l.out), 0.f);
-  const int64_t row = l.in * l.k;
-  for (int64_t o = 0; o < l.out; ++o) {
-    const auto u = static_cast<size_t>(o);
-    const double s = n.gamma[u] / std::sqrt(static_cast<double>(n.var[u]) + n.eps);
-    for (int64_t j = 0; j < row; ++j) {
-      float& w = l.w[static_cast<size_t>(o * row + j)];
-      w = static_cast<float>(w * s);
-    }
-    l.b[u] = static_cast<float>((static_cast<double>(l.b[u]) - n.mean[u]) * s + n.beta[u]);
-  }
+  nn::fold_batchnorm(l.w.data(), l.b.data(), l.out, l.in * l.k, n.gamma.data(), n.beta.data(),
+                     n.mean.data(), n.var.data(), n.eps);
   n.folded = true;
 }
 

@@ -1,5 +1,6 @@
 #include "joule/nn/norm.h"
 
+#include <cmath>
 #include <sstream>
 
 #include "joule/ops/norm.h"
@@ -59,6 +60,17 @@ void BatchNorm1d::check_input(const Tensor& x) const {
 
 void BatchNorm2d::check_input(const Tensor& x) const {
   JOULE_CHECK(x.dim() == 4, name_, ": input must be (N, C, H, W), got ", x.shape());
+}
+
+void fold_batchnorm(float* w, float* b, int64_t out, int64_t row, const float* gamma,
+                    const float* beta, const float* mean, const float* var, double eps) {
+  for (int64_t o = 0; o < out; ++o) {
+    const double g = gamma ? gamma[o] : 1.0;
+    const double s = g / std::sqrt(static_cast<double>(var[o]) + eps);
+    for (int64_t j = 0; j < row; ++j) w[o * row + j] = static_cast<float>(w[o * row + j] * s);
+    const double shift = beta ? beta[o] : 0.0;
+    b[o] = static_cast<float>((static_cast<double>(b[o]) - mean[o]) * s + shift);
+  }
 }
 
 }  // namespace joule::nn

@@ -61,4 +61,12 @@ class BatchNorm2d : public BatchNorm {
   void check_input(const Tensor& x) const override;
 };
 
+// Folds an evaluation-mode batch norm (per feature o: y = (x - mean[o]) s[o] + beta[o] with
+// s[o] = gamma[o] / sqrt(var[o] + eps)) into the `out` rows of `row` weights `w` and the `out`
+// biases `b` of the Linear or Conv2d before it: w[o][j] *= s[o], b[o] = (b[o] - mean[o]) s[o] +
+// beta[o], in double. gamma and beta may be null (1 and 0). Used by quantization's fusion and by
+// deploy::thin.
+void fold_batchnorm(float* w, float* b, int64_t out, int64_t row, const float* gamma,
+                    const float* beta, const float* mean, const float* var, double eps);
+
 }  // namespace joule::nn

@@ -25,23 +25,22 @@ std::shared_ptr<nn::Module> fold_batchnorm(const nn::Conv2d& conv, const nn::Bat
   o.bias = true;
   Generator gen(0);
   auto folded = std::make_shared<nn::Conv2d>(o, gen);
-  Tensor w = conv.weight().to(Device::cpu()).contiguous();
-  Tensor mean = bn.running_mean().to(Device::cpu()), var = bn.running_var().to(Device::cpu());
-  Tensor gamma = bn.weight().defined() ? bn.weight().to(Device::cpu()) : Tensor();
-  Tensor beta = bn.bias().defined() ? bn.bias().to(Device::cpu()) : Tensor();
-  Tensor b = conv.bias().defined() ? conv.bias().to(Device::cpu()) : Tensor();
-  const int64_t OC = w.size(0), K = w.numel() / OC;
-  float* fw = folded->weight().data<float>();
-  float* fb = folded->bias().data<float>();
-  for (int64_t o = 0; o < OC; ++o) {
-    const double g = gamma.defined() ? gamma.data<float>()[o] : 1.0;
-    const double k = g / std::sqrt(static_cast<double>(var.data<float>()[o]) + bn.options().eps);
-    for (int64_t i = 0; i < K; ++i)
-      fw[o * K + i] = static_cast<float>(w.data<float>()[o * K + i] * k);
-    const double bias = b.defined() ? b.data<float>()[o] : 0.0;
-    const double shift = beta.defined() ? beta.data<float>()[o] : 0.0;
-    fb[o] = static_cast<float>((bias - mean.data<float>()[o]) * k + shift);
-  }
+  folded->weight().copy_(conv.weight().to(Device::cpu()));
+  if (conv.bias().defined())
+    folded->bias().copy_(conv.bias().to(Device::cpu()));
+  else
+    folded->bias().fill_(0.f);
+  const auto host = [](const Tensor& t) {
+    return t.defined() ? t.to(Device::cpu()).contiguous() : Tensor();
+  };
+  const Tensor gamma = host(bn.weight()), beta = host(bn.bias());
+  const Tensor mean = host(bn.running_mean()), var = host(bn.running_var());
+  const int64_t OC = folded->weight().size(0);
+  nn::fold_batchnorm(folded->weight().data<float>(), folded->bias().data<float>(), OC,
+                     folded->weight().numel() / OC,
+                     gamma.defined() ? gamma.data<float>() : nullptr,
+                     beta.defined() ? beta.data<float>() : nullptr, mean.data<float>(),
+                     var.data<float>(), bn.options().eps);
   return folded;
 }
 
