@@ -52,46 +52,38 @@ onnx::TensorProto* OnnxGraph::initializer(const std::string& stem, const Dims& d
 }
 
 // Raw little-endian bytes (raw_data): the compact form every runtime reads.
+// The values of initializer `t` as its raw little-endian bytes; returns its name.
 template <class T>
-static void set_raw(onnx::TensorProto* t, const std::vector<T>& v) {
+static std::string with_raw(onnx::TensorProto* t, const std::vector<T>& v) {
   std::string bytes(v.size() * sizeof(T), '\0');
   if (!v.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
   t->set_raw_data(std::move(bytes));
+  return t->name();
 }
 
 std::string OnnxGraph::floats(const std::string& stem, const Dims& dims,
                               const std::vector<float>& v) {
-  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::FLOAT, v.size());
-  set_raw(t, v);
-  return t->name();
+  return with_raw(initializer(stem, dims, onnx::TensorProto::FLOAT, v.size()), v);
 }
 
 std::string OnnxGraph::int8s(const std::string& stem, const Dims& dims,
                              const std::vector<int8_t>& v) {
-  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::INT8, v.size());
-  set_raw(t, v);
-  return t->name();
+  return with_raw(initializer(stem, dims, onnx::TensorProto::INT8, v.size()), v);
 }
 
 std::string OnnxGraph::uint8s(const std::string& stem, const Dims& dims,
                               const std::vector<uint8_t>& v) {
-  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::UINT8, v.size());
-  set_raw(t, v);
-  return t->name();
+  return with_raw(initializer(stem, dims, onnx::TensorProto::UINT8, v.size()), v);
 }
 
 std::string OnnxGraph::int32s(const std::string& stem, const Dims& dims,
                               const std::vector<int32_t>& v) {
-  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::INT32, v.size());
-  set_raw(t, v);
-  return t->name();
+  return with_raw(initializer(stem, dims, onnx::TensorProto::INT32, v.size()), v);
 }
 
 std::string OnnxGraph::int64s(const std::string& stem, const Dims& dims,
                               const std::vector<int64_t>& v) {
-  onnx::TensorProto* t = initializer(stem, dims, onnx::TensorProto::INT64, v.size());
-  set_raw(t, v);
-  return t->name();
+  return with_raw(initializer(stem, dims, onnx::TensorProto::INT64, v.size()), v);
 }
 
 std::string OnnxGraph::tensor(const std::string& stem, const Tensor& t) {
