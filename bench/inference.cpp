@@ -27,13 +27,13 @@
 #include "common/inference.h"
 #include "common/metering.h"
 #include "common/mlp.h"
+#include "common/quantize.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/deploy/thin.h"
 #include "joule/joule.h"
 #include "joule/quant/checkpoint.h"
 #include "joule/quant/convert.h"
-#include "joule/quant/qat.h"
 
 using namespace joule;
 
@@ -278,12 +278,11 @@ void cnn_ptq(const Ladder& l, nn::Sequential& cnn, const Cached& cnn_file) {
   const Cached c = l.cached("cnn_int8_ptq.h5", "ptq histogram calibration=16x256 of (" +
                                                    cnn_file.stamp + ")");
   auto model = quantized(c, [&] {
-    quant::StaticQuantizer ptq(cnn, {.observer = quant::ObserverKind::Histogram});
-    data::DataLoader calib(l.train, {.batch_size = 256, .shuffle = true, .seed = l.seed});
-    for (int64_t b = 0; b < std::min<int64_t>(16, calib.num_batches()); ++b)
-      ptq.calibrate(calib.batch(b).x);
-    std::cout << "calibrated model=cnn_int8_ptq batches=" << ptq.batches() << std::endl;
-    return ptq.convert();
+    int64_t used = 0;
+    auto int8 = examples::ptq_static(cnn, l.train, quant::ObserverKind::Histogram, 16, l.seed,
+                                     &used);
+    std::cout << "calibrated model=cnn_int8_ptq batches=" << used << std::endl;
+    return int8;
   });
   measure("cnn_int8_ptq", *model, cnn.num_parameters(), c.path, l);
 }
@@ -300,11 +299,7 @@ void cnn_qat(const Ladder& l, const Cached& cnn_file, int64_t params) {
   auto model = quantized(c, [&] {
     auto copy = fresh_cnn(l.seed);
     io::load_checkpoint(cnn_file.path, *copy, nullptr, nullptr, {.load_optimizer = false});
-    auto qat = quant::prepare_qat(*copy);
-    qat->train();
-    fit(*qat, l, r, l.seed + 1, "cnn_int8_qat");
-    qat->eval();
-    return quant::convert_qat(*qat, l.train.features.slice_rows(0, 1));
+    return examples::qat_int8(*copy, l.train, l.test, r, l.seed + 1, "train model=cnn_int8_qat");
   });
   measure("cnn_int8_qat", *model, params, c.path, l);
 }

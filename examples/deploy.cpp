@@ -21,6 +21,7 @@
 #include "common/export.h"
 #include "common/inference.h"
 #include "common/metering.h"
+#include "common/quantize.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
 #include "joule/deploy/onnx_export.h"
@@ -29,7 +30,6 @@
 #include "joule/joule.h"
 #include "joule/quant/checkpoint.h"
 #include "joule/quant/convert.h"
-#include "joule/quant/qat.h"
 
 using namespace joule;
 
@@ -191,14 +191,10 @@ int main(int argc, char** argv) {
     std::shared_ptr<nn::Module> last = thinned;  // what --export writes
     std::string last_step = "thin";
     if (cli.i64("qat-epochs") > 0) {
-      auto qat = quant::prepare_qat(*thinned);
-      qat->train();
       examples::Recipe r = recipe;
       r.epochs = cli.i64("qat-epochs");
       r.lr = cli.f64("qat-lr");
-      examples::fit_recipe(*qat, train, test, r, seed + 2, "qat");
-      qat->eval();
-      auto int8 = quant::convert_qat(*qat, train.features.slice_rows(0, 1));
+      auto int8 = examples::qat_int8(*thinned, train, test, r, seed + 2, "qat");
       const std::string qat_path = out + "/cnn_thin_qat.h5";
       quant::save_quantized(qat_path, *int8);
       // The int8 model holds the thinned model's weights, as int8.

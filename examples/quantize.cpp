@@ -18,6 +18,7 @@
 #include "common/export.h"
 #include "common/inference.h"
 #include "common/metering.h"
+#include "common/quantize.h"
 #include "common/mlp.h"
 #include "common/recipes.h"
 #include "datasets/fashion_mnist.h"
@@ -26,7 +27,6 @@
 #include "joule/quant/checkpoint.h"
 #include "joule/quant/convert.h"
 #include "joule/quant/dynamic.h"
-#include "joule/quant/qat.h"
 
 using namespace joule;
 
@@ -148,11 +148,8 @@ int main(int argc, char** argv) {
     export_if("fp32", *model);
 
     // ---- static PTQ ----
-    quant::StaticQuantizer ptq(*model, {.observer = quant::observer_kind(cli.str("observer"))});
-    data::DataLoader calib(train, {.batch_size = 256, .shuffle = true, .seed = seed});
-    const int64_t nb = std::min(cli.i64("calibration-batches"), calib.num_batches());
-    for (int64_t b = 0; b < nb; ++b) ptq.calibrate(calib.batch(b).x);
-    auto ptq_model = ptq.convert();
+    auto ptq_model = examples::ptq_static(*model, train, quant::observer_kind(cli.str("observer")),
+                                          cli.i64("calibration-batches"), seed);
     const std::string ptq_path = out + "/" + which + "_ptq_static.h5";
     quant::save_quantized(ptq_path, *ptq_model);
     variants.push_back(measure("ptq_static", *ptq_model, test, file_bytes(ptq_path), meter, runs));
@@ -175,14 +172,10 @@ int main(int argc, char** argv) {
     if (cli.i64("qat-epochs") > 0) {
       auto copy = make_model(which, seed, cnn_options);
       io::load_checkpoint(fp32_path, *copy, nullptr, nullptr, {.load_optimizer = false});
-      auto qat = quant::prepare_qat(*copy);
-      qat->train();
       examples::Recipe r = recipe_of(which);
       r.epochs = cli.i64("qat-epochs");
       r.lr = cli.f64("qat-lr");
-      examples::fit_recipe(*qat, train, test, r, seed + 1, "train_qat");
-      qat->eval();
-      auto qat_model = quant::convert_qat(*qat, train.features.slice_rows(0, 1));
+      auto qat_model = examples::qat_int8(*copy, train, test, r, seed + 1, "train_qat");
       const std::string qat_path = out + "/" + which + "_qat.h5";
       quant::save_quantized(qat_path, *qat_model);
       variants.push_back(measure("qat", *qat_model, test, file_bytes(qat_path), meter, runs));
